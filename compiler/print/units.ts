@@ -1,0 +1,41 @@
+import type { NumLiteral } from "../ir.js";
+
+/**
+ * Unit factors of spec radl.md §1.8 (REF ≥ 1.3.4): case-insensitive, one trailing `B` removed,
+ * `K/M/G/T` decimal, `Ki/Mi/Gi/Ti` binary, anything else 1.
+ */
+export function unitFactor(unit: string | undefined): number {
+  if (!unit) return 1;
+  let u = unit.toUpperCase();
+  if (u.endsWith("B")) u = u.slice(0, -1);
+  return UNIT_FACTORS[u] ?? 1;
+}
+
+const UNIT_FACTORS: Record<string, number> = {
+  K: 1e3,
+  KI: 2 ** 10,
+  M: 1e6,
+  MI: 2 ** 20,
+  G: 1e9,
+  GI: 2 ** 30,
+  T: 1e12,
+  TI: 2 ** 40,
+};
+
+const DECIMAL_EXPONENT: Record<number, number> = { 1e3: 3, 1e6: 6, 1e9: 9, 1e12: 12 };
+
+/**
+ * `num` × factor of `unit`. A decimal factor is applied by moving the decimal point of the
+ * literal, so `1.1G` is exactly 1100000000 (a floating-point product would give
+ * 1100000000.0000002).
+ */
+export function scaledValue(num: NumLiteral, unit: string | undefined): number {
+  const factor = unitFactor(unit);
+  if (factor === 1) return num.value;
+  const exponent = DECIMAL_EXPONENT[factor];
+  const literal = /^([0-9]+)(?:\.([0-9]*))?$/.exec(num.text);
+  if (exponent === undefined || !literal || Number(num.text) !== num.value) return num.value * factor;
+  const [, intPart = "", fraction = ""] = literal;
+  const padded = fraction.padEnd(exponent, "0");
+  return Number(`${intPart}${padded.slice(0, exponent)}.${padded.slice(exponent) || "0"}`);
+}
