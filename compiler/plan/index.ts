@@ -3,3 +3,7 @@ export * from "./errors.js";
 export * from "./driver.js";
 export * from "./serialize.js";
 export * from "./system-features.js";
+export * from "./cloud-key.js";
+export * from "./modify.js";
+export * from "./plan.js";
+export * from "./lower.js";
