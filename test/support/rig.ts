@@ -1,0 +1,181 @@
+/**
+ * The contextualization rig for tests (scripts/rig, spec contextualization.md §3): VMs as network,
+ * mount and UTS namespaces with their own sshd. `startRig` builds it and `rig.down()` removes every
+ * namespace, process, mount and file it made. Needs root.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FeatureSet, FeatureValue, RadlDocument } from "../../compiler/ir.js";
+import { ctxItemKey, emptyDocument, emptyFeatureSet } from "../../compiler/ir.js";
+import { repoRoot } from "./paths.js";
+
+export interface RigVm {
+  ns: string;
+  name: string;
+  /** Server-side directory holding this VM's /etc, /home, /root, /opt (under their names) and /var/tmp (vartmp). */
+  root: string;
+  privateIp: string;
+  publicIp?: string;
+}
+
+export interface RigInfo {
+  dir: string;
+  id: string;
+  user: string;
+  serverIp: string;
+  vmKey: string;
+  diskDevice: string;
+  masterPassword: string;
+  workerPassword: string;
+  master: RigVm;
+  workers: RigVm[];
+}
+
+export interface Rig extends RigInfo {
+  /** Runs a command inside a VM's namespaces (network, and mount/UTS of its sshd). */
+  exec(vm: RigVm, argv: string[], input?: string): { status: number; stdout: string; stderr: string };
+  down(): Promise<void>;
+}
+
+export function rigAvailable(): string | undefined {
+  if (process.getuid?.() !== 0) return "the rig needs root";
+  for (const tool of ["ip", "unshare", "nsenter", "ansible-playbook", "sshpass"]) {
+    if (spawnSync("sh", ["-c", `command -v ${tool} || test -x /usr/sbin/${tool}`]).status !== 0) {
+      return `missing ${tool}`;
+    }
+  }
+  if (spawnSync("sh", ["-c", "test -x /usr/sbin/sshd"]).status !== 0) return "missing sshd";
+  return undefined;
+}
+
+export async function startRig(
+  opts: { workers?: number; diskMb?: number; timeoutMs?: number } = {},
+): Promise<Rig> {
+  const dir = mkdtempSync(join(tmpdir(), "ctxt-rig-"));
+  rmSync(dir, { recursive: true });
+  const env = {
+    ...process.env,
+    RIG_WORKERS: String(opts.workers ?? 1),
+    RIG_DISK_MB: String(opts.diskMb ?? 0),
+  };
+  const holder: ChildProcess = spawn("bash", [join(repoRoot, "scripts/rig/rig-up.sh"), dir], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  holder.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+  holder.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((resolve) => holder.once("exit", () => resolve()));
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  while (!output.includes("RIG READY")) {
+    if (holder.exitCode !== null || Date.now() > deadline) {
+      spawnSync("bash", [join(repoRoot, "scripts/rig/rig-down.sh"), dir]);
+      throw new Error(`the rig did not come up: ${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const info = JSON.parse(readFileSync(join(dir, "rig.json"), "utf8")) as RigInfo;
+  const sshdPid = (vm: RigVm): string => {
+    const pids = spawnSync("ip", ["netns", "pids", vm.ns], { encoding: "utf8" }).stdout.trim().split(/\s+/);
+    for (const p of pids) {
+      const comm = spawnSync("cat", [`/proc/${p}/comm`], { encoding: "utf8" }).stdout.trim();
+      if (comm === "sshd") return p;
+    }
+    throw new Error(`no sshd in ${vm.ns}`);
+  };
+  return {
+    ...info,
+    exec(vm, argv, input) {
+      const pid = sshdPid(vm);
+      const r = spawnSync("nsenter", [`--target=${pid}`, "--net", "--mount", "--uts", "--", ...argv], {
+        encoding: "utf8",
+        input: input ?? "",
+        timeout: 60_000,
+      });
+      return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    },
+    async down() {
+      spawnSync("bash", [join(repoRoot, "scripts/rig/rig-down.sh"), dir], {
+        stdio: "inherit",
+        timeout: 60_000,
+      });
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    },
+  };
+}
+
+/** Processes, namespaces and links of a rig id still present (teardown must leave none). */
+export function rigLeftovers(id: string): string[] {
+  const left: string[] = [];
+  const ns = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout;
+  for (const line of ns.split("\n")) if (line.startsWith(`rig${id}`)) left.push(`namespace ${line}`);
+  const links = spawnSync("ip", ["-br", "link"], { encoding: "utf8" }).stdout;
+  for (const line of links.split("\n")) if (line.startsWith(`rig${id}`)) left.push(`link ${line}`);
+  return left;
+}
+
+// ---- a tiny IR builder for fixtures (the tests do not depend on the parser) ----
+
+type Plain = string | number | { apps: Record<string, Record<string, string>> };
+
+function featureValue(v: Plain): FeatureValue {
+  if (typeof v === "string") return { kind: "string", op: "=", value: v };
+  if (typeof v === "number") {
+    const bound = { op: "=" as const, num: { value: v, isFloat: false, text: String(v) } };
+    return { kind: "number", lower: bound, upper: bound };
+  }
+  const entries = new Map<string | null, FeatureSet>();
+  for (const [name, sub] of Object.entries(v.apps)) entries.set(name, features({ name, ...sub }));
+  return { kind: "contains", entries };
+}
+
+export function features(map: Record<string, Plain>): FeatureSet {
+  const fs = emptyFeatureSet();
+  for (const [k, v] of Object.entries(map)) {
+    fs.order.push(k);
+    fs.features.set(k, featureValue(v));
+  }
+  return fs;
+}
+
+export interface DocSpec {
+  networks: Record<string, Record<string, Plain>>;
+  systems: Record<string, Record<string, Plain>>;
+  configures: Record<string, string | null>;
+  deploys: Record<string, number>;
+  /** null: no contextualize section. */
+  items: { system: string; configure: string; step?: number; tool?: string }[] | null;
+  maxTime?: number;
+}
+
+export function radlDocument(spec: DocSpec): RadlDocument {
+  const doc = emptyDocument("<test>");
+  for (const [id, f] of Object.entries(spec.networks))
+    doc.networks.push({ id, reference: false, features: features(f) });
+  for (const [id, f] of Object.entries(spec.systems))
+    doc.systems.push({ id, reference: false, features: features(f) });
+  for (const [id, recipe] of Object.entries(spec.configures))
+    doc.configures.push({ id, reference: false, recipe });
+  for (const [system, n] of Object.entries(spec.deploys)) {
+    doc.deploys.push({ system, count: { value: n, isFloat: false, text: String(n) } });
+  }
+  if (spec.items !== null) {
+    const items = new Map();
+    for (const i of spec.items) {
+      items.set(ctxItemKey(i.system, i.configure), {
+        system: i.system,
+        configure: i.configure,
+        step: i.step === undefined ? 0 : { value: i.step, isFloat: false, text: String(i.step) },
+        ...(i.tool === undefined ? {} : { tool: i.tool }),
+      });
+    }
+    doc.contextualize = {
+      maxTime: spec.maxTime ? { value: spec.maxTime, isFloat: false, text: String(spec.maxTime) } : 0,
+      items,
+      options: null,
+    };
+  }
+  return doc;
+}
