@@ -21,6 +21,8 @@ import type {
   SoftBlock,
 } from "../../compiler/ir.js";
 import { ctxItemKey, emptyDocument } from "../../compiler/ir.js";
+import { jsonNumberLiteral } from "../../compiler/json/number.js";
+import { scaledValue } from "../../compiler/print/units.js";
 
 // ---------------------------------------------------------------- constructors
 
@@ -510,3 +512,92 @@ export const radlDocumentArb: fc.Arbitrary<RadlDocument> = fc
     contextualize: contextualizeArb,
   })
   .map(({ description, ...rest }) => ({ ...rest, ...(description === undefined ? {} : { description }) }));
+
+// ---------------------------------------------------------------- the losses of RADL-JSON
+
+/**
+ * What `decode(encode(d))` must give for `d` (spec radl.md §5.2, §6.6): string and list operators
+ * become `=`, strict bounds become `>=`/`<=`, units are multiplied out, numbers keep only
+ * "integral or not", and a contextualize section, once present, has both items and options.
+ */
+export function jsonLosses(d: RadlDocument): RadlDocument {
+  const sec = <T extends { features: FeatureSet }>(s: T): T => ({
+    ...s,
+    features: lossyFeatureSet(s.features),
+  });
+  const ctx = d.contextualize;
+  const zeroable = (n: NumLiteral | 0): NumLiteral | 0 =>
+    n === 0 || n.value === 0 ? 0 : jsonNumberLiteral(n.value);
+  const contextualizeOut: Contextualize =
+    ctx.items === null && ctx.options === null
+      ? { maxTime: 0, items: null, options: null }
+      : {
+          maxTime: zeroable(ctx.maxTime),
+          items: new Map(
+            [...(ctx.items ?? [])].map(([k, i]): [string, CtxItem] => [
+              k,
+              {
+                system: i.system,
+                configure: i.configure,
+                step: zeroable(i.step),
+                ...(i.tool ? { tool: i.tool } : {}),
+              },
+            ]),
+          ),
+          options: new Map(
+            [...(ctx.options ?? [])].map(([k, o]): [string, CtxOption] => [
+              k,
+              typeof o.value === "string"
+                ? { op: "=", value: o.value }
+                : {
+                    op: o.op === "=" ? "=" : o.op.startsWith(">") ? ">=" : "<=",
+                    value: jsonNumberLiteral(o.value.value),
+                  },
+            ]),
+          ),
+        };
+  return {
+    ...(d.description ? { description: sec(d.description) } : {}),
+    ansible: d.ansible.map(sec),
+    networks: d.networks.map(sec),
+    systems: d.systems.map(sec),
+    configures: d.configures.map((c) => ({ ...c })),
+    deploys: d.deploys.map((x) => ({ ...x, count: jsonNumberLiteral(x.count.value) })),
+    contextualize: contextualizeOut,
+  };
+}
+
+function lossyFeatureSet(set: FeatureSet): FeatureSet {
+  return {
+    order: [...set.order],
+    features: new Map(set.order.map((name) => [name, lossyValue(set.features.get(name) as FeatureValue)])),
+    softs: set.softs.map((s) => ({
+      weight: jsonNumberLiteral(s.weight.value),
+      features: lossyFeatureSet(s.features),
+    })),
+    softsPosition: set.softsPosition,
+  };
+}
+
+function lossyValue(v: FeatureValue): FeatureValue {
+  switch (v.kind) {
+    case "string":
+      return { kind: "string", op: "=", value: v.value };
+    case "list":
+      return { kind: "list", op: "=", value: [...v.value] };
+    case "contains":
+      return { kind: "contains", entries: new Map([...v.entries].map(([k, e]) => [k, lossyFeatureSet(e)])) };
+    case "number": {
+      const low = v.lower && scaledValue(v.lower.num, v.lower.unit);
+      const high = v.upper && scaledValue(v.upper.num, v.upper.unit);
+      if (v.lower?.op === "=" && v.upper?.op === "=" && low === high && low !== undefined) {
+        const b: Bound = { op: "=", num: jsonNumberLiteral(low) };
+        return { kind: "number", lower: b, upper: b };
+      }
+      return range(
+        low === undefined ? undefined : { op: ">=", num: jsonNumberLiteral(low) },
+        high === undefined ? undefined : { op: "<=", num: jsonNumberLiteral(high) },
+      );
+    }
+  }
+}
