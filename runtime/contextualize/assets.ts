@@ -1,24 +1,30 @@
-/** The shell tools shipped to the master in every bundle (`bin/`), read from ./assets beside the sources. */
+/** The tools shipped to the master (`bin/` of every bundle) and the inline scripts, read from ./assets. */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 function assetsDir(): string {
-  // Works from the sources (tsx) and from dist/ (compiled): the .sh files stay in the source tree.
+  // From the sources (tsx) and from dist/ (compiled): the script files stay in the source tree.
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    const candidate = join(dir, "runtime", "contextualize", "assets");
-    if (existsSync(join(dir, "package.json")) && existsSync(candidate)) return candidate;
     const local = join(dir, "assets");
     if (existsSync(join(local, "run-step.sh"))) return local;
+    const inRepo = join(dir, "runtime", "contextualize", "assets");
+    if (existsSync(join(inRepo, "run-step.sh"))) return inRepo;
     const parent = dirname(dir);
     if (parent === dir) throw new Error("runtime/contextualize/assets not found");
     dir = parent;
   }
 }
 
-export const TOOL_NAMES = ["run-step", "stage-worker", "kill-gen"] as const;
+/** Bundle path → asset file. */
+export const TOOLS: Readonly<Record<string, string>> = {
+  "bin/run-step": "run-step.sh",
+  "bin/stage-worker": "stage-worker.sh",
+  "bin/kill-gen": "kill-gen.sh",
+  "bin/activate.py": "activate.py",
+};
 
-export function readTool(name: (typeof TOOL_NAMES)[number]): string {
-  return readFileSync(resolve(assetsDir(), `${name}.sh`), "utf8");
+export function readAsset(file: string): string {
+  return readFileSync(join(assetsDir(), file), "utf8");
 }

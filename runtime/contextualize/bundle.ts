@@ -5,7 +5,7 @@
  */
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { TOOL_NAMES, readTool } from "./assets.js";
+import { TOOLS, readAsset } from "./assets.js";
 import { etcHosts } from "./etc-hosts.js";
 import { buildInventory, infrastructureRadlJson, vaultPassword } from "./inventory.js";
 import type { CtxtInfrastructure, CtxtVm } from "./model.js";
@@ -76,7 +76,7 @@ export function staticFiles(
     add(path, content);
   const galaxy = galaxyRequirements(inf.doc, active);
   add("galaxy-requirements.yml", dumpYaml(galaxy));
-  for (const tool of TOOL_NAMES) add(`bin/${tool}`, readTool(tool), 0o755);
+  for (const [path, file] of Object.entries(TOOLS)) add(path, readAsset(file), 0o755);
   return files;
 }
 

@@ -48,7 +48,8 @@ export function headerPlay(os: "linux" | "windows", gatherFacts = false): Play {
 export function parseRecipe(configure: string, text: string): Play[] {
   let doc: unknown;
   try {
-    doc = parse(text);
+    // YAML 1.1, as PyYAML and Ansible read recipes: `yes` is true.
+    doc = parse(text, { version: "1.1" });
   } catch (e) {
     throw new RecipeYamlError(configure, `the recipe is not valid YAML: ${(e as Error).message}`);
   }

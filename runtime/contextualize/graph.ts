@@ -1,0 +1,328 @@
+/**
+ * The Contextualizer of compiler/plan: configure/contextualize sections → `command:remote:*` nodes
+ * (spec contextualization.md §2.3): wait for the master's SSH, bootstrap (server key, requiretty,
+ * password), Ansible on the master, the static bundle, the dynamic files, a reachability probe, then one
+ * `run-step` per (VM, stage) on the master with barriers between stages. Triggers carry the generation,
+ * so only a new contextualization run re-runs anything; secrets travel only in stdin and connections.
+ */
+import type { GraphNode, GraphValue } from "../../compiler/graph/types.js";
+import type {
+  ContextualizeInput,
+  ContextualizeOutput,
+  Contextualizer,
+  LoweredVm,
+  SshConnectionSpec,
+} from "../../compiler/plan/driver.js";
+import { readAsset } from "./assets.js";
+import { confDir, dynamicFiles, genDir, staticFiles, writeFiles, type FileMap } from "./bundle.js";
+import { selectMaster } from "./master.js";
+import { DEFAULT_SETTINGS, type CtxtInfrastructure, type CtxtSettings, type CtxtVm } from "./model.js";
+import { Placeholders } from "./placeholders.js";
+import { contextualizationPlan, type ContextualizationPlan } from "./stages.js";
+import { inventoryHost, vmFromSystem } from "./vms.js";
+import { join } from "node:path";
+
+export interface CommandContextualizerOptions {
+  /** The infrastructure's contextualization generation g (§2.6). */
+  generation: number;
+  /** c(v) per VM id; VMs not listed use g. */
+  configureGenerations?: Record<number, number>;
+  settings?: Partial<CtxtSettings>;
+  /** The infrastructure's server key pair: PKCS#1 PEM private key and `ssh-rsa …` public line. */
+  serverKey: { privateKey: string; publicKey: string };
+  /** Server-side directory holding `<infId>/gen-<g>/`, written by `writeBundle` before the up. */
+  bundleRoot: string;
+  /** The owner's IM token or user:password (IM_INFRASTRUCTURE_AUTH). */
+  auth?: string;
+  /** The master of the previous run (sticky, §1.4). */
+  previousMaster?: number;
+}
+
+export const CTXT_COMPONENT = "ctxt";
+
+interface Prepared {
+  inf: CtxtInfrastructure;
+  plan: ContextualizationPlan;
+  master?: CtxtVm;
+  masterLowered?: LoweredVm;
+  placeholders: Placeholders;
+}
+
+function secret(value: GraphValue): GraphValue {
+  return { secret: value };
+}
+
+function toVm(lv: LoweredVm, input: ContextualizeInput, ph: Placeholders): CtxtVm {
+  const vm = vmFromSystem(input.plan.document, lv.vm.system, lv.vm.id, {}, lv.vm.concrete.features);
+  const nics = vm.nics.map((n) => {
+    if (n.ip !== undefined) return n;
+    const v = n.isPublic ? lv.publicIp : lv.privateIp;
+    return v === undefined ? n : { ...n, ip: ph.text(v) };
+  });
+  return {
+    ...vm,
+    nics,
+    sshPort: lv.connection?.port ?? 22,
+    providerId:
+      typeof lv.output.instanceId === "string" ? lv.output.instanceId : ph.text(lv.output.instanceId),
+    cloudType: lv.vm.connector,
+  };
+}
+
+export class CommandContextualizer implements Contextualizer {
+  private readonly settings: CtxtSettings;
+
+  constructor(private readonly options: CommandContextualizerOptions) {
+    this.settings = { ...DEFAULT_SETTINGS, ...(options.settings ?? {}) };
+  }
+
+  private prepare(input: ContextualizeInput): Prepared {
+    const placeholders = new Placeholders();
+    const live = input.vms.filter((v) => !v.vm.removed && v.vm.desiredPower !== "stopped");
+    const vms = live.map((lv) => toVm(lv, input, placeholders));
+    const inf: CtxtInfrastructure = {
+      id: input.plan.infId,
+      doc: input.plan.document,
+      vms,
+      settings: this.settings,
+      ...(this.options.auth === undefined ? {} : { auth: this.options.auth }),
+    };
+    const plan = contextualizationPlan(inf.doc, vms);
+    const candidates = vms.filter((v) => live.find((l) => l.vm.id === v.id)?.connection !== undefined);
+    const master = plan.disabled ? undefined : selectMaster(candidates, this.options.previousMaster);
+    const masterLowered = master ? live.find((l) => l.vm.id === master.id) : undefined;
+    return {
+      inf,
+      plan,
+      placeholders,
+      ...(master ? { master } : {}),
+      ...(masterLowered ? { masterLowered } : {}),
+    };
+  }
+
+  /** The static files of this generation (what writeBundle writes); pure. */
+  bundleFiles(input: ContextualizeInput): FileMap {
+    const p = this.prepare(input);
+    if (p.plan.disabled || p.master === undefined) return {};
+    return staticFiles(p.inf, p.plan, this.options.generation);
+  }
+
+  /** Writes `<bundleRoot>/<infId>/gen-<g>/` on the server; returns its path. Call before the up. */
+  writeBundle(input: ContextualizeInput): string {
+    const dir = this.bundleDir(input.plan.infId);
+    writeFiles(dir, this.bundleFiles(input));
+    return dir;
+  }
+
+  bundleDir(infId: string): string {
+    return join(this.options.bundleRoot, infId, `gen-${this.options.generation}`);
+  }
+
+  lower(input: ContextualizeInput): ContextualizeOutput {
+    const p = this.prepare(input);
+    const g = this.options.generation;
+    if (p.plan.disabled) {
+      return { nodes: [], outputs: { ctxt: { generation: g, disabled: true, reason: p.plan.reason } } };
+    }
+    if (p.master === undefined || p.masterLowered?.connection === undefined) {
+      return {
+        nodes: [],
+        outputs: {
+          ctxt: {
+            generation: g,
+            disabled: false,
+            error: "No correct Master VM found. Check if there a linux VM with Public IP.",
+          },
+        },
+      };
+    }
+    const { inf, plan, master, placeholders: ph } = p;
+    const conn = p.masterLowered.connection;
+    const s = this.settings;
+    const conf = confDir(inf);
+    const gen = genDir(inf, g);
+    const nodes: GraphNode[] = [
+      { id: CTXT_COMPONENT, type: "im:index:Contextualization", name: CTXT_COMPONENT, args: {} },
+    ];
+    const command = (
+      id: string,
+      args: Record<string, GraphValue>,
+      dependsOn: string[],
+      extra: Partial<GraphNode["options"]> = {},
+    ): void => {
+      nodes.push({
+        id,
+        type: "command:remote:Command",
+        name: id,
+        args: { addPreviousOutputInEnv: false, update: "true", ...args },
+        options: { parent: CTXT_COMPONENT, dependsOn, ...extra },
+      });
+    };
+    const firstContact = this.connection(conn, false);
+    const serverKeyed = this.connection(conn, true);
+    const triggers = [g];
+
+    // Spec §2.7 allows a remote.Command probe for standalone programs: dial until WAIT_SSH_ACCCESS_TIMEOUT.
+    const dialLimit = Math.ceil(Math.max(0, s.waitSshAccessTimeout - 16) / 5) + 10;
+    command(
+      "ctxt-wait-master",
+      {
+        connection: {
+          ...(firstContact as Record<string, GraphValue>),
+          dialErrorLimit: dialLimit,
+          perDialTimeout: 5,
+        },
+        create: "true",
+        triggers,
+      },
+      [...(p.masterLowered.readyNodeIds ?? [])],
+    );
+    const c = master.credentials;
+    const bootstrapScript = readAsset("bootstrap.sh");
+    command(
+      "ctxt-bootstrap",
+      {
+        connection: firstContact,
+        create: `sh -c "$(cat <<'IM_BOOTSTRAP'\n${bootstrapScript}IM_BOOTSTRAP\n)" bootstrap ${conf}`,
+        stdin: secret(
+          `${c.password ?? ""}\n${c.newPassword ?? ""}\n${this.options.serverKey.publicKey.trim()}\n`,
+        ),
+        logging: "none",
+        triggers,
+      },
+      ["ctxt-wait-master"],
+      { additionalSecretOutputs: ["stdout", "stderr"] },
+    );
+    const version = optionText(inf, "ansible_version");
+    const strategy = optionText(inf, "ansible_install") ?? "auto";
+    const retries = Math.max(1, s.playbookRetries);
+    command(
+      "ctxt-tool",
+      {
+        connection: serverKeyed,
+        create:
+          `a=0; while [ $a -lt ${retries} ]; do a=$((a+1)); [ $a -gt 1 ] && sleep $(( (a-1)*(a-1)*5 )); ` +
+          `timeout ${s.ansibleInstallTimeout} sh -s ${conf} ${shellWord(strategy)} ${shellWord(version ?? "")} <<'IM_TOOL' && exit 0\n` +
+          `${readAsset("tool.sh")}IM_TOOL\n` +
+          `done; echo "Error configuring the master VM (after ${retries} attempts)"; exit 1`,
+        triggers,
+      },
+      ["ctxt-bootstrap"],
+    );
+    nodes.push({
+      id: "ctxt-bundle",
+      type: "command:remote:CopyToRemote",
+      name: "ctxt-bundle",
+      args: {
+        connection: serverKeyed,
+        source: { asset: { kind: "fileArchive", path: this.bundleDir(inf.id) } },
+        remotePath: conf,
+      },
+      options: { parent: CTXT_COMPONENT, dependsOn: ["ctxt-tool"] },
+    });
+    const dynamic = dynamicFiles(inf, plan, master, g);
+    const payload = JSON.stringify({ files: dynamic });
+    command(
+      "ctxt-activate",
+      {
+        connection: serverKeyed,
+        create: `python3 ${gen}/bin/activate.py ${gen} ${maxTime(inf)}`,
+        stdin: secret(ph.resolve(payload)),
+        logging: "none",
+        triggers,
+      },
+      ["ctxt-bundle"],
+      { additionalSecretOutputs: ["stdout", "stderr"] },
+    );
+    command(
+      "ctxt-hosts",
+      {
+        connection: serverKeyed,
+        create: `cd ${gen} && ANSIBLE_CONFIG=${gen}/ansible.cfg timeout 600 ansible -i hosts all -m ping -o 2>&1; true`,
+        triggers,
+      },
+      ["ctxt-activate"],
+    );
+
+    let previous = ["ctxt-hosts"];
+    const lastOfVm = new Map<number, string>();
+    for (const stage of plan.stages) {
+      const ids: string[] = [];
+      for (const t of stage.perVm) {
+        const vm = inf.vms.find((v) => v.id === t.vmId)!;
+        const host = inventoryHost(vm);
+        if (host === undefined) continue;
+        const id = `ctxt-vm${vm.id}-${stage.name}`;
+        const own = lastOfVm.get(vm.id);
+        const trig =
+          stage.radlStep === undefined ? triggers : [this.options.configureGenerations?.[vm.id] ?? g];
+        command(
+          id,
+          {
+            connection: serverKeyed,
+            create: ph.resolve(
+              `sh ${gen}/bin/run-step ${gen} ${vm.id} ${host} ${stage.name} ${t.tasks.join(" ")}`,
+            ),
+            triggers: trig,
+          },
+          [...new Set([...previous, ...(own ? [own] : [])])],
+        );
+        ids.push(id);
+        lastOfVm.set(vm.id, id);
+      }
+      if (ids.length > 0) previous = ids;
+    }
+    return {
+      nodes,
+      outputs: {
+        ctxt: {
+          generation: g,
+          disabled: false,
+          master: master.id,
+          confDir: conf,
+          skippedVms: plan.skippedVms,
+          stages: plan.stages.map((st) => ({
+            name: st.name,
+            vms: st.perVm.map((v) => ({ vm: v.vmId, tasks: v.tasks, node: `ctxt-vm${v.vmId}-${st.name}` })),
+          })),
+        },
+      },
+    };
+  }
+
+  private connection(conn: SshConnectionSpec, withServerKey: boolean): GraphValue {
+    const out: Record<string, GraphValue> = { host: conn.host, port: conn.port, user: conn.user };
+    if (conn.password !== undefined) out.password = conn.password;
+    if (withServerKey) out.privateKey = secret(this.options.serverKey.privateKey);
+    else if (conn.privateKey !== undefined) out.privateKey = conn.privateKey;
+    if (conn.proxy !== undefined) {
+      const proxy: Record<string, GraphValue> = { host: conn.proxy.host };
+      if (conn.proxy.port !== undefined) proxy.port = conn.proxy.port;
+      if (conn.proxy.user !== undefined) proxy.user = conn.proxy.user;
+      if (conn.proxy.password !== undefined) proxy.password = conn.proxy.password;
+      if (conn.proxy.privateKey !== undefined) proxy.privateKey = conn.proxy.privateKey;
+      out.proxy = proxy;
+    }
+    if (withServerKey) {
+      out.dialErrorLimit = 5;
+      out.perDialTimeout = 10;
+    }
+    return out;
+  }
+}
+
+function optionText(inf: CtxtInfrastructure, name: string): string | undefined {
+  const o = inf.doc.contextualize.options?.get(name);
+  if (o === undefined) return undefined;
+  return typeof o.value === "string" ? o.value : o.value.text;
+}
+
+function maxTime(inf: CtxtInfrastructure): number {
+  const t = inf.doc.contextualize.maxTime;
+  return t === 0 || t.value <= 0 ? inf.settings.maxContextualizationTime : Math.floor(t.value);
+}
+
+/** A single shell word for values that come from the RADL (never secrets). */
+function shellWord(v: string): string {
+  return `'${v.replaceAll("'", `'\\''`)}'`;
+}

@@ -1,0 +1,35 @@
+/**
+ * Values known only after launch (VM addresses as graph refs) inside generated text: the generators
+ * work on strings holding `__IMREF_<n>__` tokens, which become interpolations of the refs in the graph.
+ */
+import type { GraphValue } from "../../compiler/graph/types.js";
+
+const TOKEN = /__IMREF_(\d+)__/g;
+
+export class Placeholders {
+  private readonly values: GraphValue[] = [];
+
+  /** A constant string stays itself; anything else gets a token. */
+  text(value: GraphValue): string {
+    if (typeof value === "string") return value;
+    const i = this.values.findIndex((v) => JSON.stringify(v) === JSON.stringify(value));
+    if (i >= 0) return `__IMREF_${i}__`;
+    this.values.push(value);
+    return `__IMREF_${this.values.length - 1}__`;
+  }
+
+  /** The text itself when it has no token, else an interpolation of its parts. */
+  resolve(text: string): GraphValue {
+    if (!TOKEN.test(text)) return text;
+    TOKEN.lastIndex = 0;
+    const parts: (string | GraphValue)[] = [];
+    let last = 0;
+    for (const m of text.matchAll(TOKEN)) {
+      if (m.index! > last) parts.push(text.slice(last, m.index));
+      parts.push(this.values[Number(m[1])]!);
+      last = m.index! + m[0].length;
+    }
+    if (last < text.length) parts.push(text.slice(last));
+    return { interpolate: parts } as GraphValue;
+  }
+}
