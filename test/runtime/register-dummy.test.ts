@@ -140,8 +140,8 @@ test("a Dummy graph registers exactly its nodes, with resolved refs, parents and
   assert.equal(vms["1"]!.physical.server, "vm-1-server-id");
   assert.deepEqual(vms["1"]!.ssh, { host: "10.0.0.1", port: 2222, user: "username" });
   assert.deepEqual(vms["1"]!.nics, [{ radlNet: "public", ip: "10.0.0.1", kind: "fixed" }]);
-  assert.equal(await detailed!.outputs.vmSecrets!.isSecret, true);
-  assert.equal(await detailed!.outputs.vms!.isSecret, false);
+  assert.equal(await pulumi.isSecret(detailed!.outputs.vmSecrets!), true);
+  assert.equal(await pulumi.isSecret(detailed!.outputs.vms!), false);
   assert.deepEqual(await valueOf(detailed!.outputs.vmSecrets!), {
     "0": { password: "password" },
     "1": { password: "password" },
