@@ -246,6 +246,7 @@ export class CommandContextualizer implements Contextualizer {
 
     let previous = ["ctxt-hosts"];
     const lastOfVm = new Map<number, string>();
+    const stepIds: string[] = [];
     for (const stage of plan.stages) {
       const ids: string[] = [];
       for (const t of stage.perVm) {
@@ -268,6 +269,7 @@ export class CommandContextualizer implements Contextualizer {
           [...new Set([...previous, ...(own ? [own] : [])])],
         );
         ids.push(id);
+        stepIds.push(id);
         lastOfVm.set(vm.id, id);
       }
       if (ids.length > 0) previous = ids;
@@ -275,6 +277,8 @@ export class CommandContextualizer implements Contextualizer {
     return {
       nodes,
       outputs: {
+        // The server reads each step's result line and log from here after the up (§2.9).
+        ctxtSteps: Object.fromEntries(stepIds.map((id) => [id, { ref: id, prop: "stdout" }])),
         ctxt: {
           generation: g,
           disabled: false,
@@ -293,8 +297,11 @@ export class CommandContextualizer implements Contextualizer {
   private connection(conn: SshConnectionSpec, withServerKey: boolean): GraphValue {
     const out: Record<string, GraphValue> = { host: conn.host, port: conn.port, user: conn.user };
     if (conn.password !== undefined) out.password = conn.password;
-    if (withServerKey) out.privateKey = secret(this.options.serverKey.privateKey);
-    else if (conn.privateKey !== undefined) out.privateKey = conn.privateKey;
+    // The server key is tried first, so a password already rotated by an earlier run does not lock us
+    // out; on first contact only a key of the RADL itself takes its place.
+    if (withServerKey || conn.privateKey === undefined)
+      out.privateKey = secret(this.options.serverKey.privateKey);
+    else out.privateKey = conn.privateKey;
     if (conn.proxy !== undefined) {
       const proxy: Record<string, GraphValue> = { host: conn.proxy.host };
       if (conn.proxy.port !== undefined) proxy.port = conn.proxy.port;

@@ -23,35 +23,10 @@ import { selectMaster } from "../../runtime/contextualize/master.js";
 import { parseStepOutput } from "../../runtime/contextualize/contmsg.js";
 import { contextualizationPlan } from "../../runtime/contextualize/stages.js";
 import { vmFromSystem } from "../../runtime/contextualize/vms.js";
-import { radlDocument, rigAvailable, rigLeftovers, startRig, type Rig } from "../support/rig.js";
+import { radlDocument, rigAvailable, rigFixture, rigLeftovers, startRig, type Rig } from "../support/rig.js";
 
 const skip = rigAvailable();
 let rig: Rig;
-
-const FRONT_RECIPE = (prv: string) => `
-- tasks:
-  - name: Write the token
-    copy: dest=/opt/im-test/token content="token-{{IM_INFRASTRUCTURE_ID}}-{{IM_NODE_NUM}}"
-  - name: Serve /opt/im-test
-    shell: cd /opt/im-test && (nohup python3 -m http.server 8081 --bind ${prv} > /dev/null 2>&1 &)
-`;
-
-const WN_RECIPE = (prv: string, front: string) => `
-- vars:
-    marker: "{{IM_NODE_FQDN}} master={{IM_MASTER_FQDN}}"
-  tasks:
-  - name: Write the configured marker
-    copy: dest=/opt/im-test/wn-configured content="{{marker}}"
-  - name: Fetch the token of the front
-    uri: url=http://${front}:8081/token return_content=yes
-    register: token
-  - name: Keep the token
-    copy: dest=/opt/im-test/token-from-front content="{{token.content}}"
-  - name: Serve /opt/im-test
-    shell: cd /opt/im-test && (nohup python3 -m http.server 8080 --bind ${prv} > /dev/null 2>&1 &)
-  - name: Say hello
-    debug: msg="hello from {{IM_NODE_HOSTNAME}}"
-`;
 
 before(async () => {
   if (skip) return;
@@ -86,43 +61,7 @@ test(
   async () => {
     const m = rig.master;
     const w = rig.workers[0]!;
-    const doc = radlDocument({
-      networks: { pub: { outbound: "yes" }, priv: {} },
-      systems: {
-        front: {
-          "net_interface.0.connection": "pub",
-          "net_interface.0.ip": m.publicIp!,
-          "net_interface.0.dns_name": "front",
-          "net_interface.1.connection": "priv",
-          "net_interface.1.ip": m.privateIp,
-          "disk.0.os.credentials.username": rig.user,
-          "disk.0.os.credentials.password": rig.masterPassword,
-        },
-        wn: {
-          "net_interface.0.connection": "priv",
-          "net_interface.0.ip": w.privateIp,
-          "net_interface.0.dns_name": "wn-#N#",
-          "disk.0.os.credentials.username": rig.user,
-          "disk.0.os.credentials.password": rig.workerPassword,
-          "disk.0.os.credentials.private_key": readFileSync(rig.vmKey, "utf8"),
-          "disk.0.applications": { apps: { sshpass: {} } },
-          ...(rig.diskDevice
-            ? {
-                "disk.1.size": 32 * 1024 * 1024,
-                "disk.1.device": rig.diskDevice,
-                "disk.1.fstype": "ext4",
-                "disk.1.mount_path": "/opt/im-data",
-              }
-            : {}),
-        },
-      },
-      configures: { front: FRONT_RECIPE(m.privateIp), wn: WN_RECIPE(w.privateIp, m.privateIp) },
-      deploys: { front: 1, wn: 1 },
-      items: [
-        { system: "front", configure: "front", step: 1 },
-        { system: "wn", configure: "wn", step: 2 },
-      ],
-    });
+    const doc = radlDocument(rigFixture(rig));
     const inf: CtxtInfrastructure = {
       id: "inf-rig",
       doc,

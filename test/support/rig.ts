@@ -179,3 +179,80 @@ export function radlDocument(spec: DocSpec): RadlDocument {
   }
   return doc;
 }
+
+// ---- the fixture of spec contextualization.md §3.5 on a running rig ----
+
+export const FRONT_RECIPE = (prv: string): string => `
+- tasks:
+  - name: Write the token
+    copy: dest=/opt/im-test/token content="token-{{IM_INFRASTRUCTURE_ID}}-{{IM_NODE_NUM}}"
+  - name: Serve /opt/im-test
+    shell: mkdir -p /opt/im-test && cd /opt/im-test && (nohup python3 -m http.server 8081 --bind ${prv} > /dev/null 2>&1 &)
+`;
+
+export const WN_RECIPE = (prv: string, front: string): string => `
+- vars:
+    marker: "{{IM_NODE_FQDN}} master={{IM_MASTER_FQDN}}"
+  tasks:
+  - name: Write the configured marker
+    copy: dest=/opt/im-test/wn-configured content="{{marker}}"
+  - name: Fetch the token of the front
+    uri: url=http://${front}:8081/token return_content=yes
+    register: token
+  - name: Keep the token
+    copy: dest=/opt/im-test/token-from-front content="{{token.content}}"
+  - name: Serve /opt/im-test
+    shell: cd /opt/im-test && (nohup python3 -m http.server 8080 --bind ${prv} > /dev/null 2>&1 &)
+  - name: Say hello
+    debug: msg="hello from {{IM_NODE_HOSTNAME}}"
+`;
+
+/** Front (master, public + private) and wn (private only) on the rig, with configure steps 1 and 2. */
+export function rigFixture(
+  rig: RigInfo,
+  extra: { newMasterPassword?: string; recipes?: Partial<Record<"front" | "wn", string>> } = {},
+): DocSpec {
+  const m = rig.master;
+  const w = rig.workers[0]!;
+  return {
+    networks: { pub: { outbound: "yes" }, priv: {} },
+    systems: {
+      front: {
+        "net_interface.0.connection": "pub",
+        "net_interface.0.ip": m.publicIp!,
+        "net_interface.0.dns_name": "front",
+        "net_interface.1.connection": "priv",
+        "net_interface.1.ip": m.privateIp,
+        "disk.0.os.credentials.username": rig.user,
+        "disk.0.os.credentials.password": rig.masterPassword,
+        ...(extra.newMasterPassword ? { "disk.0.os.credentials.new.password": extra.newMasterPassword } : {}),
+      },
+      wn: {
+        "net_interface.0.connection": "priv",
+        "net_interface.0.ip": w.privateIp,
+        "net_interface.0.dns_name": "wn-#N#",
+        "disk.0.os.credentials.username": rig.user,
+        "disk.0.os.credentials.password": rig.workerPassword,
+        "disk.0.os.credentials.private_key": readFileSync(rig.vmKey, "utf8"),
+        "disk.0.applications": { apps: { sshpass: {} } },
+        ...(rig.diskDevice
+          ? {
+              "disk.1.size": 32 * 1024 * 1024,
+              "disk.1.device": rig.diskDevice,
+              "disk.1.fstype": "ext4",
+              "disk.1.mount_path": "/opt/im-data",
+            }
+          : {}),
+      },
+    },
+    configures: {
+      front: extra.recipes?.front ?? FRONT_RECIPE(m.privateIp),
+      wn: extra.recipes?.wn ?? WN_RECIPE(w.privateIp, m.privateIp),
+    },
+    deploys: { front: 1, wn: 1 },
+    items: [
+      { system: "front", configure: "front", step: 1 },
+      { system: "wn", configure: "wn", step: 2 },
+    ],
+  };
+}
