@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import type { AuthItem } from "../../compiler/auth/types.js";
 import { NoCloudError, lowerPlan, lowerPlanDetailed, planDeployment } from "../../compiler/plan/index.js";
 import { driverRegistry } from "../../providers/registry.js";
 import { deploy, doc, network, system } from "../compiler/plan-support.js";
@@ -13,7 +14,10 @@ const host = (extra: Record<string, string> = {}) =>
     ...extra,
   });
 const nets = [network("lan", { outports: "2222-22" })];
-const auth = [{ type: "InfrastructureManager", username: "u", password: "p" }, { type: "DeployedNode" }];
+const auth: AuthItem[] = [
+  { type: "InfrastructureManager", username: "u", password: "p" },
+  { type: "DeployedNode" },
+];
 
 test("DeployedNode takes only systems with an address, a username and a password or key", async () => {
   const drivers = driverRegistry();
