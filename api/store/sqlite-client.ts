@@ -1,0 +1,66 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { SqlClient, SqlParam } from "./sql-client.js";
+
+/**
+ * better-sqlite3 is synchronous and has one connection, so statements of concurrent callers
+ * would land inside each other's transactions: every operation goes through one queue.
+ */
+export class SqliteClient implements SqlClient {
+  readonly dialect = "sqlite" as const;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(private readonly db: Database.Database) {}
+
+  static open(path: string): SqliteClient {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const db = new Database(path);
+    db.pragma("journal_mode = WAL");
+    db.pragma("busy_timeout = 5000");
+    db.pragma("foreign_keys = ON");
+    return new SqliteClient(db);
+  }
+
+  all<T>(sql: string, params: readonly SqlParam[] = []): Promise<T[]> {
+    return this.enqueue(async () => this.db.prepare(sql).all(...params) as T[]);
+  }
+
+  run(sql: string, params: readonly SqlParam[] = []): Promise<{ changes: number }> {
+    return this.enqueue(async () => ({ changes: this.db.prepare(sql).run(...params).changes }));
+  }
+
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+    return this.enqueue(async () => {
+      const db = this.db;
+      const tx: SqlClient = {
+        dialect: "sqlite",
+        all: async <R>(sql: string, params: readonly SqlParam[] = []) =>
+          db.prepare(sql).all(...params) as R[],
+        run: async (sql, params = []) => ({ changes: db.prepare(sql).run(...params).changes }),
+        transaction: (inner) => inner(tx),
+        close: async () => undefined,
+      };
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        const result = await fn(tx);
+        db.exec("COMMIT");
+        return result;
+      } catch (err) {
+        if (db.inTransaction) db.exec("ROLLBACK");
+        throw err;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.queue.catch(() => undefined);
+    this.db.close();
+  }
+
+  private enqueue<T>(op: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(op, op);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+}
