@@ -4,7 +4,7 @@ import { JOB_STATES, type JobState, type JsonObject, type JsonValue, type Stored
 /** Checks shared by every backend, so that all of them refuse the same inputs before writing. */
 
 export function checkId(id: unknown, what = "infrastructure id"): string {
-  if (typeof id !== "string" || id.length === 0 || id.length > 255 || /[\u0000-\u001f]/.test(id)) {
+  if (typeof id !== "string" || id.length === 0 || id.length > 255 || [...id].some((c) => c.charCodeAt(0) < 0x20)) {
     throw new StoreInputError(`Invalid ${what}: ${JSON.stringify(id)} (1 to 255 printable characters)`);
   }
   return id;
