@@ -4,6 +4,7 @@
 Run with the interpreter of the virtualenv made by scripts/ci.d/40-python-radl.sh:
 
   .venv/radl/bin/python scripts/radl-ref-json.py            # batch: JSON lines in, JSON lines out
+  .venv/radl/bin/python scripts/radl-ref-json.py --parse-only   # batch, without check()
   .venv/radl/bin/python scripts/radl-ref-json.py --one      # one document on stdin, one result
   .venv/radl/bin/python scripts/radl-ref-json.py --bench    # one document: timings and peak memory
 
@@ -44,13 +45,14 @@ def describe(exc):
     return "%s: %s" % (type(exc).__name__, exc)
 
 
-def run_one(text):
+def run_one(text, with_check=True):
     try:
         document = parse(text)
     except Exception as exc:  # REF also crashes with TypeError, KeyError, AssertionError...
         return {"ok": False, "stage": "parse", "error": describe(exc)}
     try:
-        document.check()
+        if with_check:
+            document.check()
     except Exception as exc:
         return {"ok": False, "stage": "check", "error": describe(exc)}
     try:
@@ -60,12 +62,12 @@ def run_one(text):
     return {"ok": True, "json": dumped}
 
 
-def batch():
+def batch(with_check):
     out = sys.stdout
     for line in sys.stdin:
         if not line.strip():
             continue
-        out.write(json.dumps(run_one(json.loads(line))) + "\n")
+        out.write(json.dumps(run_one(json.loads(line), with_check)) + "\n")
     out.flush()
 
 
@@ -91,10 +93,12 @@ def main(argv):
         bench()
     elif argv[1:] == ["--one"]:
         print(json.dumps(run_one(sys.stdin.read())))
+    elif argv[1:] == ["--parse-only"]:
+        batch(False)
     elif argv[1:] == []:
-        batch()
+        batch(True)
     else:
-        sys.stderr.write("usage: radl-ref-json.py [--one | --bench]\n")
+        sys.stderr.write("usage: radl-ref-json.py [--parse-only | --one | --bench]\n")
         return 2
     return 0
 
