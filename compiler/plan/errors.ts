@@ -57,15 +57,6 @@ export class UnknownSystemError extends PlanError {
   }
 }
 
-export class ConflictingCloudsError extends PlanError {
-  constructor(readonly clouds: string[]) {
-    super(
-      "E-PLAN-GROUP-CLOUDS",
-      `deploys that share a private network must go to one cloud, but they name ${clouds.join(" and ")}`,
-    );
-  }
-}
-
 export class TooManyVmsError extends PlanError {
   constructor(message: string) {
     super("E-PLAN-TOO-MANY-VMS", message);

@@ -1,11 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { cloudsFromAuth, type CloudRef } from "../auth/cloud.js";
 import type { AuthItem } from "../auth/types.js";
-import type { DeploySec, RadlDocument, SystemSec } from "../ir.js";
+import { groupDeploys, type DeployGroup } from "../deploy-groups.js";
+import { mergeSets } from "../feature-set-builder.js";
+import type { DeploySec, NumLiteral, RadlDocument, SystemSec } from "../ir.js";
+import { missingImDefaults, softBlocksByWeight } from "../soft.js";
 import { cloudKeyOf } from "./cloud-key.js";
 import type { Concretized, Driver, DriverLookup } from "./driver.js";
 import {
-  ConflictingCloudsError,
   NoCloudError,
   NoConcreteSystemError,
   NoUsernameError,
@@ -14,7 +16,7 @@ import {
   UnknownSystemError,
   UnsupportedCloudError,
 } from "./errors.js";
-import { credentials, findNetwork, findSystem, isPublicNetwork, nics } from "./system-features.js";
+import { credentials, findSystem, isPublicNetworkId, nics } from "./system-features.js";
 import {
   liveVms,
   type DeploymentPlan,
@@ -83,51 +85,57 @@ export async function planDeployment(input: PlanInput): Promise<DeploymentPlan> 
 
   const clouds = cloudsFromAuth(input.auth);
   const concretizer = new ConcretizeCache(input, random);
-  const groups = groupRequests(requests, input.document);
-  const chosen = new Map<Request, CloudRef>();
-  for (const group of groups) {
-    const cloud = await chooseCloud(group, plan, clouds, input, concretizer);
-    for (const r of group) chosen.set(r, cloud);
+  // Each request becomes its own deploy line so the shared grouping (radl.md §3.7) sees the counts to add.
+  const lines = new Map<DeploySec, Request>();
+  for (const r of requests) lines.set({ ...r.deploy, count: literal(r.count) }, r);
+  const placed = new Map<DeploySec, { cloud: CloudRef; count: number }[]>();
+  for (const group of groupDeploys({ ...input.document, deploys: [...lines.keys()] })) {
+    const members = group.deploys.map((d) => ({ request: lines.get(d.deploy)!, count: d.count }));
+    const cloud = await chooseCloud(group, members, plan, clouds, input, concretizer);
+    for (const d of group.deploys)
+      placed.set(d.deploy, [...(placed.get(d.deploy) ?? []), { cloud, count: d.count }]);
   }
 
   const touched = new Set<string>();
   const cloudRefs = new Map<string, CloudRef>();
-  for (const r of requests) {
-    const cloudRef = chosen.get(r)!;
-    const driver = input.drivers.get(cloudRef.type)!;
-    const concrete = (await concretizer.get(cloudRef, r.system))!;
-    if (credentials(concrete.system.features).username === undefined) throw new NoUsernameError(r.system.id);
-    const planned = await plannedCloud(plan, cloudRef, driver, input.auth[cloudRef.index]!);
-    const max = driver.capabilities.maxVmsPerSystem;
-    const existing = liveVms(plan).filter(
-      (v) => v.cloudKey === planned.cloudKey && v.system === r.system.id,
-    ).length;
-    if (max !== undefined && existing + r.count > max) {
-      throw new TooManyVmsError(
-        `The ${driver.type} connector supports only ${max === 1 ? "one VM" : `${max} VMs`} per system (requested ${existing + r.count} of '${r.system.id}')`,
-      );
+  for (const [line, r] of lines) {
+    for (const { cloud: cloudRef, count } of placed.get(line) ?? []) {
+      const driver = input.drivers.get(cloudRef.type)!;
+      const concrete = (await concretizer.get(cloudRef, r.system))!;
+      if (credentials(concrete.system.features).username === undefined)
+        throw new NoUsernameError(r.system.id);
+      const planned = await plannedCloud(plan, cloudRef, driver, input.auth[cloudRef.index]!);
+      const max = driver.capabilities.maxVmsPerSystem;
+      const existing = liveVms(plan).filter(
+        (v) => v.cloudKey === planned.cloudKey && v.system === r.system.id,
+      ).length;
+      if (max !== undefined && existing + count > max) {
+        throw new TooManyVmsError(
+          `The ${driver.type} connector supports only ${max === 1 ? "one VM" : `${max} VMs`} per system (requested ${existing + count} of '${r.system.id}')`,
+        );
+      }
+      for (let i = 0; i < count; i++) {
+        const vm: PlannedVm = {
+          id: plan.nextVmId++,
+          system: r.system.id,
+          cloudKey: planned.cloudKey,
+          connector: driver.type,
+          concrete: structuredClone(concrete.system),
+          decisions: {},
+          desiredPower: "running",
+        };
+        vm.decisions = await driver.planVm(vm, {
+          infId: plan.infId,
+          cloud: planned,
+          auth: input.auth[cloudRef.index]!,
+          document: input.document,
+          random,
+        });
+        plan.vms.push(vm);
+      }
+      touched.add(planned.cloudKey);
+      cloudRefs.set(planned.cloudKey, cloudRef);
     }
-    for (let i = 0; i < r.count; i++) {
-      const vm: PlannedVm = {
-        id: plan.nextVmId++,
-        system: r.system.id,
-        cloudKey: planned.cloudKey,
-        connector: driver.type,
-        concrete: structuredClone(concrete.system),
-        decisions: {},
-        desiredPower: "running",
-      };
-      vm.decisions = await driver.planVm(vm, {
-        infId: plan.infId,
-        cloud: planned,
-        auth: input.auth[cloudRef.index]!,
-        document: input.document,
-        random,
-      });
-      plan.vms.push(vm);
-    }
-    touched.add(planned.cloudKey);
-    cloudRefs.set(planned.cloudKey, cloudRef);
   }
 
   for (const key of touched) {
@@ -183,37 +191,48 @@ function buildRequests(input: PlanInput, plan: DeploymentPlan): Request[] {
   return requests;
 }
 
+function literal(value: number): NumLiteral {
+  return { value, isFloat: false, text: String(value) };
+}
+
 function privateNetworks(system: SystemSec, doc: RadlDocument): string[] {
   return nics(system.features)
     .map((n) => n.connection)
-    .filter((c): c is string => c !== undefined && !isPublicNetwork(findNetwork(doc, c)));
+    .filter((c) => !isPublicNetworkId(doc, c));
 }
 
-/** radl.md §3.7: deploys connected to the same private network, transitively, go to one cloud. */
-function groupRequests(requests: Request[], doc: RadlDocument): Request[][] {
-  const parent = requests.map((_, i) => i);
-  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
-  const owner = new Map<string, number>();
-  requests.forEach((r, i) => {
-    for (const net of privateNetworks(r.system, doc)) {
-      const j = owner.get(net);
-      if (j === undefined) owner.set(net, i);
-      else parent[find(i)] = find(j);
+/**
+ * radl.md §3.6: the IM defaults first, then the driver's concrete system (its values win), then
+ * the soft blocks by descending weight, each kept only if it merges without conflict; the score
+ * is the driver's plus 10000 × every applied weight. The soft blocks are gone from the result.
+ */
+async function concretizeWithSofts(
+  driver: Driver,
+  system: SystemSec,
+  ctx: Parameters<Driver["concretize"]>[1],
+) {
+  const requested = structuredClone(system);
+  for (const [name, value] of missingImDefaults(requested.features)) {
+    requested.features.features.set(name, value);
+    requested.features.order.push(name);
+  }
+  const result = await driver.concretize(requested, ctx);
+  if (result === null) return null;
+  let current = structuredClone(result.system);
+  current.features.softs = [];
+  current.features.softsPosition = -1;
+  let score = result.score ?? 0;
+  for (const block of softBlocksByWeight(system.features)) {
+    const attempt = structuredClone(current);
+    const softOnly = structuredClone(block.features);
+    softOnly.softs = [];
+    softOnly.softsPosition = -1;
+    if (mergeSets(attempt.features, softOnly, [])) {
+      current = attempt;
+      score += block.weight.value * 10000;
     }
-  });
-  const groups = new Map<number, Request[]>();
-  const singles: Request[][] = [];
-  requests.forEach((r, i) => {
-    if (privateNetworks(r.system, doc).length === 0) {
-      // The IM splits such a deploy into one group per VM; with one scoring per (cloud, system)
-      // every split group lands in the same cloud, so one group is equivalent.
-      singles.push([r]);
-      return;
-    }
-    const root = find(i);
-    groups.set(root, [...(groups.get(root) ?? []), r]);
-  });
-  return [...groups.values(), ...singles];
+  }
+  return { system: current, score };
 }
 
 class ConcretizeCache {
@@ -233,7 +252,7 @@ class ConcretizeCache {
       hit =
         driver === undefined || !urls.some((u) => driver.matchesImage(u, cloud))
           ? Promise.resolve(null)
-          : driver.concretize(structuredClone(system), {
+          : concretizeWithSofts(driver, system, {
               infId: this.input.infId,
               cloud,
               auth: this.input.auth[cloud.index]!,
@@ -247,15 +266,14 @@ class ConcretizeCache {
 }
 
 async function chooseCloud(
-  group: Request[],
+  group: DeployGroup,
+  members: { request: Request; count: number }[],
   plan: DeploymentPlan,
   clouds: CloudRef[],
   input: PlanInput,
   concretizer: ConcretizeCache,
 ): Promise<CloudRef> {
-  const named = [...new Set(group.map((r) => r.deploy.cloud).filter((c): c is string => c !== undefined))];
-  if (named.length > 1) throw new ConflictingCloudsError(named);
-  const systems = [...new Set(group.map((r) => r.system))];
+  const systems = [...new Set(members.map((m) => m.request.system))];
 
   const forced = async (cloud: CloudRef): Promise<CloudRef> => {
     if (input.drivers.get(cloud.type) === undefined) {
@@ -267,14 +285,14 @@ async function chooseCloud(
     return cloud;
   };
 
-  if (named.length === 1) {
-    const cloud = clouds.find((c) => c.id === named[0]);
-    if (cloud === undefined) throw new UnknownCloudIdError(named[0]!);
+  if (group.cloud !== undefined) {
+    const cloud = clouds.find((c) => c.id === group.cloud);
+    if (cloud === undefined) throw new UnknownCloudIdError(group.cloud);
     return forced(cloud);
   }
 
   // Private networks already bound to a cloud by earlier VMs keep new VMs in that cloud.
-  const nets = new Set(group.flatMap((r) => privateNetworks(r.system, input.document)));
+  const nets = new Set(group.privateNetworks);
   const bound = liveVms(plan).find((vm) =>
     privateNetworks(vm.concrete, input.document).some((net) => nets.has(net)),
   );
@@ -291,13 +309,13 @@ async function chooseCloud(
     if (input.drivers.get(cloud.type) === undefined) continue;
     let total = 0;
     let usable = true;
-    for (const r of group) {
-      const c = await concretizer.get(cloud, r.system);
+    for (const m of members) {
+      const c = await concretizer.get(cloud, m.request.system);
       if (c === null) {
         usable = false;
         break;
       }
-      total += Math.max(1, r.count) * (c.score ?? 0);
+      total += Math.max(1, m.count) * (c.score ?? 0);
     }
     if (usable && (best === undefined || total > best.total)) best = { cloud, total };
   }

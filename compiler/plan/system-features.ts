@@ -1,21 +1,16 @@
 /**
- * Small accessors over IR feature sets used by plan and drivers.
- * (To be replaced by compiler/features.ts from the checker once it lands.)
+ * What plan and drivers need on top of compiler/features.ts and compiler/system-view.ts:
+ * setters for concretization, credentials, the SSH port and the instance name.
  */
+import { stringFeature } from "../features.js";
 import type { FeatureSet, FeatureValue, NetworkSec, NumberValue, RadlDocument, SystemSec } from "../ir.js";
+import { parseOutports, type OutportRule } from "../outports.js";
+import { isPublicNetwork, networkInterfaces, type NicView } from "../system-view.js";
 
-export function featureValue(fs: FeatureSet, name: string): FeatureValue | undefined {
-  return fs.features.get(name);
-}
+export { stringFeature };
 
-/** The value of a string feature (any comparator), or undefined. */
-export function stringFeature(fs: FeatureSet, name: string): string | undefined {
-  const v = fs.features.get(name);
-  return v?.kind === "string" ? v.value : undefined;
-}
-
-/** A number feature's value and unit: the `=` bound, else the lower bound, else the upper one. */
-export function numberFeature(fs: FeatureSet, name: string): { value: number; unit?: string } | undefined {
+/** A number feature as written (value and unit of the `=` bound, else the lower, else the upper one). */
+export function numberAsWritten(fs: FeatureSet, name: string): { value: number; unit?: string } | undefined {
   const v = fs.features.get(name);
   if (v?.kind !== "number") return undefined;
   const bound = v.lower?.op === "=" ? v.lower : (v.lower ?? v.upper);
@@ -48,31 +43,9 @@ export function cloneSystem(system: SystemSec): SystemSec {
   return structuredClone(system);
 }
 
-/** The indices N of `net_interface.N.*` features, ascending. */
-export function nicIndices(fs: FeatureSet): number[] {
-  const found = new Set<number>();
-  for (const name of fs.features.keys()) {
-    const m = /^net_interface\.(\d+)\./.exec(name);
-    if (m) found.add(Number(m[1]));
-  }
-  return [...found].sort((a, b) => a - b);
-}
-
-export interface NicInfo {
-  index: number;
-  connection?: string;
-  ip?: string;
-}
-
-export function nics(fs: FeatureSet): NicInfo[] {
-  return nicIndices(fs).map((index) => {
-    const nic: NicInfo = { index };
-    const connection = stringFeature(fs, `net_interface.${index}.connection`);
-    const ip = stringFeature(fs, `net_interface.${index}.ip`);
-    if (connection !== undefined) nic.connection = connection;
-    if (ip !== undefined) nic.ip = ip;
-    return nic;
-  });
+/** IM's NICs (0, 1, … up to the first without a connection). */
+export function nics(fs: FeatureSet): NicView[] {
+  return networkInterfaces(fs);
 }
 
 export function findSystem(doc: RadlDocument, id: string): SystemSec | undefined {
@@ -83,8 +56,10 @@ export function findNetwork(doc: RadlDocument, id: string): NetworkSec | undefin
   return doc.networks.find((n) => n.id === id);
 }
 
-export function isPublicNetwork(net: NetworkSec | undefined): boolean {
-  return net !== undefined && stringFeature(net.features, "outbound") === "yes";
+/** Public when `outbound = 'yes'`; a missing network counts as private. */
+export function isPublicNetworkId(doc: RadlDocument, id: string): boolean {
+  const net = findNetwork(doc, id);
+  return net !== undefined && isPublicNetwork(net);
 }
 
 export const CREDENTIALS = "disk.0.os.credentials";
@@ -115,16 +90,20 @@ export function credentials(fs: FeatureSet): SystemCredentials {
  */
 export function sshPort(system: SystemSec, doc: RadlDocument): number {
   const connected = nics(system.features)
-    .map((n) => (n.connection === undefined ? undefined : findNetwork(doc, n.connection)))
+    .map((n) => findNetwork(doc, n.connection))
     .filter((n): n is NetworkSec => n !== undefined)
     .sort((a, b) => Number(isPublicNetwork(b)) - Number(isPublicNetwork(a)));
   for (const net of connected) {
     const outports = stringFeature(net.features, "outports");
     if (outports === undefined) continue;
-    for (const entry of outports.split(",")) {
-      const m = /^\s*(\d+)(?:\/tcp)?-(\d+)(?:\/tcp)?\s*$/.exec(entry);
-      if (m && Number(m[2]) === 22) return Number(m[1]);
+    let rules: OutportRule[];
+    try {
+      rules = parseOutports(outports);
+    } catch {
+      continue; // the checker reports malformed outports
     }
+    const ssh = rules.find((r) => r.protocol === "tcp" && r.kind === "mapping" && r.local.from === 22);
+    if (ssh !== undefined) return ssh.remote.from;
   }
   return 22;
 }

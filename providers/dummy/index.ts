@@ -23,7 +23,7 @@ import {
   cloneSystem,
   credentials,
   instanceName,
-  numberFeature,
+  numberAsWritten,
   setStringFeature,
   sshPort,
 } from "../../compiler/plan/system-features.js";
@@ -42,7 +42,7 @@ export const DUMMY_VM_SCRIPT =
   `"$IM_INSTANCE_ID" "$IM_VM_IP" "$IM_VM_STATE" "$IM_VM_CPU" "$IM_VM_MEMORY"`;
 
 function sizeText(vm: PlannedVm, name: string): string {
-  const n = numberFeature(vm.concrete.features, name);
+  const n = numberAsWritten(vm.concrete.features, name);
   return n === undefined ? "" : `${n.value}${n.unit ?? ""}`;
 }
 

@@ -61,3 +61,13 @@ export function seededRandom(seed = 42): RandomSource {
     },
   };
 }
+
+/** Adds `soft weight ( features )` to a system. */
+export function withSoft(sys: SystemSec, weight: number, values: Features): SystemSec {
+  sys.features.softs.push({
+    weight: { value: weight, isFloat: false, text: String(weight) },
+    features: features(values),
+  });
+  if (sys.features.softsPosition < 0) sys.features.softsPosition = sys.features.order.length;
+  return sys;
+}

@@ -3,8 +3,9 @@ import assert from "node:assert/strict";
 import type { AuthItem } from "../../compiler/auth/types.js";
 import type { CloudRef } from "../../compiler/auth/cloud.js";
 import type { SystemSec } from "../../compiler/ir.js";
+import { DeployCloudConflictError } from "../../compiler/deploy-groups.js";
+import { numberFeature } from "../../compiler/features.js";
 import {
-  ConflictingCloudsError,
   NoConcreteSystemError,
   NoUsernameError,
   TooManyVmsError,
@@ -37,7 +38,7 @@ import {
 } from "../../compiler/plan/index.js";
 import { DeployedNodeDriver } from "../../providers/deployed/index.js";
 import { DummyDriver } from "../../providers/dummy/index.js";
-import { deploy, doc, network, seededRandom, system } from "./plan-support.js";
+import { deploy, doc, network, seededRandom, system, withSoft } from "./plan-support.js";
 
 /** A cloud that takes only fake:// images, scores a 'fast' soft preference, and names VMs randomly (D1). */
 class FakeCloudDriver implements Driver {
@@ -164,6 +165,27 @@ test("the cloud with the higher soft score wins over auth order", async () => {
   assert.equal(equal.vms[0]!.connector, "Dummy", "ties go to the first auth item");
 });
 
+test("soft blocks: applied by weight when they merge without conflict, scored, then dropped; IM defaults added", async () => {
+  const sys = withSoft(withSoft(front(), 10, { "provider.type": "FakeCloud" }), 5, {
+    "memory.size": [2, "G"],
+  });
+  const document = doc({ networks: nets, systems: [sys], deploys: [deploy("front", 1)] });
+  const plan = await planDeployment({ infId: "i", document, auth: [DUMMY, FAKE], drivers: drivers() });
+  const vm = plan.vms[0]!;
+  assert.equal(
+    vm.connector,
+    "FakeCloud",
+    "Dummy's provider.type conflicts with the heavier soft block, FakeCloud's does not",
+  );
+  const fs = vm.concrete.features;
+  assert.equal(stringFeature(fs, "provider.type"), "FakeCloud");
+  assert.equal(numberFeature(fs, "memory.size", "G"), 2, "the lighter block applied too");
+  assert.equal(numberFeature(fs, "cpu.count"), 1, "IM default cpu.count >= 1");
+  assert.equal(stringFeature(fs, "cpu.arch"), "x86_64");
+  assert.equal(fs.softs.length, 0);
+  assert.equal(document.systems[0]!.features.softs.length, 2, "the RADL keeps its soft blocks");
+});
+
 test("deploys sharing a private network go to one cloud that can take all of them", async () => {
   const document = doc({
     networks: nets,
@@ -233,7 +255,7 @@ test("typed errors: unknown cloud id, unsupported types, conflicting clouds, no 
       }),
       auth: [FAKE, DUMMY],
     }),
-    ConflictingCloudsError,
+    DeployCloudConflictError,
   );
   await assert.rejects(
     planDeployment({
