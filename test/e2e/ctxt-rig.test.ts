@@ -6,24 +6,25 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import {
-  chownSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { dynamicFiles, genDir, staticFiles, writeFiles } from "../../runtime/contextualize/bundle.js";
+import { dynamicFiles, genDir, staticFiles } from "../../runtime/contextualize/bundle.js";
 import { DEFAULT_SETTINGS, type CtxtInfrastructure } from "../../runtime/contextualize/model.js";
 import { selectMaster } from "../../runtime/contextualize/master.js";
 import { parseStepOutput } from "../../runtime/contextualize/contmsg.js";
 import { contextualizationPlan } from "../../runtime/contextualize/stages.js";
 import { vmFromSystem } from "../../runtime/contextualize/vms.js";
-import { radlDocument, rigAvailable, rigFixture, rigLeftovers, startRig, type Rig } from "../support/rig.js";
+import {
+  installGeneration,
+  radlDocument,
+  rigAvailable,
+  rigFixture,
+  rigLeftovers,
+  runStepOnMaster,
+  startRig,
+  type Rig,
+} from "../support/rig.js";
 
 const skip = rigAvailable();
 let rig: Rig;
@@ -41,19 +42,6 @@ after(async () => {
     assert.equal(existsSync(rig.dir), false);
   }
 });
-
-function uidOf(root: string, user: string): { uid: number; gid: number } {
-  const line = readFileSync(join(root, "etc/passwd"), "utf8")
-    .split("\n")
-    .find((l) => l.startsWith(`${user}:`))!;
-  const f = line.split(":");
-  return { uid: Number(f[2]), gid: Number(f[3]) };
-}
-
-function chownTree(path: string, uid: number, gid: number): void {
-  chownSync(path, uid, gid);
-  if (statSync(path).isDirectory()) for (const e of readdirSync(path)) chownTree(join(path, e), uid, gid);
-}
 
 test(
   "generated playbooks configure the master and a private worker through run-step",
@@ -74,24 +62,9 @@ test(
     const master = selectMaster(inf.vms);
     assert.equal(master?.id, 0);
 
-    // What ctxt-bootstrap/ctxt-tool/ctxt-bundle/ctxt-activate do, done here from the server side
-    // (the master's /var/tmp is the rig directory m/vartmp).
+    // What ctxt-bootstrap/ctxt-tool/ctxt-bundle/ctxt-activate do, done here from the server side.
     const g = genDir(inf, 1);
-    const local = join(m.root, "vartmp", g.slice("/var/tmp/".length));
-    writeFiles(local, { ...staticFiles(inf, plan, 1), ...dynamicFiles(inf, plan, master, 1) });
-    const conf = join(local, "..");
-    writeFileSync(join(conf, "master_become"), rig.masterPassword, { mode: 0o600 });
-    writeFileSync(join(local, "deadline"), `${Math.floor(Date.now() / 1000) + 600}\n`);
-    mkdirSync(join(conf, "cp"), { recursive: true });
-    const { uid, gid } = uidOf(m.root, rig.user);
-    chownTree(join(m.root, "vartmp", ".im"), uid, gid);
-    const keygen = rig.exec(m, [
-      "su",
-      rig.user,
-      "-c",
-      `ssh-keygen -q -t ed25519 -N '' -f ${inf.settings.remoteConfDir}/${inf.id}/ansible_key`,
-    ]);
-    assert.equal(keygen.status, 0, keygen.stderr);
+    installGeneration(rig, g, { ...staticFiles(inf, plan, 1), ...dynamicFiles(inf, plan, master, 1) }, 600);
     // recipe services write under /opt/im-test
     for (const vm of [m, w]) assert.equal(rig.exec(vm, ["mkdir", "-p", "/opt/im-test"]).status, 0);
 
@@ -101,25 +74,16 @@ test(
     const logs = new Map<number, string>();
     const started = Date.now();
     for (const stage of plan.stages) {
-      const runs = stage.perVm.map(
-        (p) =>
-          new Promise<void>((resolve) => {
-            const argv = [
-              "su",
-              rig.user,
-              "-c",
-              `sh ${g}/bin/run-step ${g} ${p.vmId} ${hosts.get(p.vmId)} ${stage.name} ${p.tasks.join(" ")}`,
-            ];
-            const r = rig.exec(m, argv);
-            assert.equal(r.status, 0, `run-step ${stage.name} vm ${p.vmId}: ${r.stderr}`);
-            const parsed = parseStepOutput(r.stdout);
-            assert.ok(parsed.result, `no result line for ${stage.name} vm ${p.vmId}:\n${r.stdout}`);
-            assert.equal(parsed.result.ok, true, `${stage.name} failed on vm ${p.vmId}:\n${r.stdout}`);
-            logs.set(p.vmId, (logs.get(p.vmId) ?? "") + parsed.log);
-            resolve();
-          }),
+      await Promise.all(
+        stage.perVm.map(async (p) => {
+          const r = await runStepOnMaster(rig, g, p.vmId, hosts.get(p.vmId)!, stage.name, p.tasks);
+          assert.equal(r.status, 0, `run-step ${stage.name} vm ${p.vmId}: ${r.stderr}`);
+          const parsed = parseStepOutput(r.stdout);
+          assert.ok(parsed.result, `no result line for ${stage.name} vm ${p.vmId}:\n${r.stdout}`);
+          assert.equal(parsed.result.ok, true, `${stage.name} failed on vm ${p.vmId}:\n${r.stdout}`);
+          logs.set(p.vmId, (logs.get(p.vmId) ?? "") + parsed.log);
+        }),
       );
-      await Promise.all(runs);
     }
     const seconds = (Date.now() - started) / 1000;
     console.log(`rig contextualization of 2 VMs: ${seconds.toFixed(1)} s`);
@@ -166,12 +130,7 @@ test(
 
     // A second run of the same step reports the recorded result instead of running the playbook again.
     const markerBefore = statSync(join(w.root, "opt/im-test/wn-configured")).mtimeMs;
-    const again = rig.exec(m, [
-      "su",
-      rig.user,
-      "-c",
-      `sh ${g}/bin/run-step ${g} 1 ${hosts.get(1)} step2 wn_wn`,
-    ]);
+    const again = await runStepOnMaster(rig, g, 1, hosts.get(1)!, "step2", ["wn_wn"]);
     assert.equal(parseStepOutput(again.stdout).result?.ok, true);
     assert.match(again.stdout, /Launch task: wn_wn/);
     assert.equal(statSync(join(w.root, "opt/im-test/wn-configured")).mtimeMs, markerBefore);

@@ -4,9 +4,19 @@
  * namespace, process, mount and file it made. Needs root.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { FeatureSet, FeatureValue, RadlDocument } from "../../compiler/ir.js";
 import { ctxItemKey, emptyDocument, emptyFeatureSet } from "../../compiler/ir.js";
 import { repoRoot } from "./paths.js";
@@ -36,6 +46,8 @@ export interface RigInfo {
 export interface Rig extends RigInfo {
   /** Runs a command inside a VM's namespaces (network, and mount/UTS of its sshd). */
   exec(vm: RigVm, argv: string[], input?: string): { status: number; stdout: string; stderr: string };
+  /** The same, without blocking (for steps of several VMs at once). */
+  execAsync(vm: RigVm, argv: string[]): Promise<{ status: number; stdout: string; stderr: string }>;
   down(): Promise<void>;
 }
 
@@ -95,6 +107,23 @@ export async function startRig(
         timeout: 60_000,
       });
       return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    },
+    execAsync(vm, argv) {
+      const pid = sshdPid(vm);
+      return new Promise((resolve) => {
+        const child = spawn("nsenter", [`--target=${pid}`, "--net", "--mount", "--uts", "--", ...argv], {
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
+        child.on("close", (code) => {
+          clearTimeout(timer);
+          resolve({ status: code ?? -1, stdout, stderr });
+        });
+      });
     },
     async down() {
       spawnSync("bash", [join(repoRoot, "scripts/rig/rig-down.sh"), dir], {
@@ -255,4 +284,71 @@ export function rigFixture(
       { system: "wn", configure: "wn", step: 2 },
     ],
   };
+}
+
+// ---- doing on the rig's master what the ctxt-* nodes do, for tests without the engine ----
+
+function uidOf(root: string, user: string): { uid: number; gid: number } {
+  const line = readFileSync(join(root, "etc/passwd"), "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(`${user}:`))!;
+  const f = line.split(":");
+  return { uid: Number(f[2]), gid: Number(f[3]) };
+}
+
+function chownTree(path: string, uid: number, gid: number): void {
+  chownSync(path, uid, gid);
+  if (statSync(path).isDirectory()) for (const e of readdirSync(path)) chownTree(join(path, e), uid, gid);
+}
+
+/**
+ * Writes generation files into the master's /var/tmp (the rig dir m/vartmp) as bundle + activate
+ * would, with the master's become password and a deadline; creates ansible_key once.
+ */
+export function installGeneration(
+  rig: Rig,
+  genDirOnMaster: string,
+  files: Record<string, { content: string; mode: number }>,
+  deadlineSeconds: number,
+): void {
+  const m = rig.master;
+  const local = join(m.root, "vartmp", genDirOnMaster.slice("/var/tmp/".length));
+  for (const [path, spec] of Object.entries(files)) {
+    const full = join(local, path);
+    mkdirSync(dirname(full), { recursive: true, mode: 0o700 });
+    writeFileSync(full, spec.content, { mode: spec.mode });
+    chmodSync(full, spec.mode);
+  }
+  const conf = dirname(local);
+  writeFileSync(join(conf, "master_become"), rig.masterPassword, { mode: 0o600 });
+  writeFileSync(join(local, "deadline"), `${Math.floor(Date.now() / 1000) + deadlineSeconds}\n`);
+  mkdirSync(join(conf, "cp"), { recursive: true });
+  const { uid, gid } = uidOf(m.root, rig.user);
+  chownTree(join(m.root, "vartmp", ".im"), uid, gid);
+  const confOnMaster = dirname(genDirOnMaster);
+  const keygen = rig.exec(m, [
+    "su",
+    rig.user,
+    "-c",
+    `test -f ${confOnMaster}/ansible_key || ssh-keygen -q -t ed25519 -N '' -f ${confOnMaster}/ansible_key`,
+  ]);
+  if (keygen.status !== 0) throw new Error(`ssh-keygen on the master failed: ${keygen.stderr}`);
+}
+
+/** Runs `bin/run-step` on the master as the rig user, like a ctxt-vm<id>-<stage> node. */
+export function runStepOnMaster(
+  rig: Rig,
+  gen: string,
+  vmId: number,
+  host: string,
+  stage: string,
+  tasks: string[],
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  const argv = [
+    "su",
+    rig.user,
+    "-c",
+    `sh ${gen}/bin/run-step ${gen} ${vmId} ${host} ${stage} ${tasks.join(" ")}`,
+  ];
+  return rig.execAsync(rig.master, argv);
 }
