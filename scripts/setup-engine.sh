@@ -2,9 +2,16 @@
 # Provides the Pulumi engine (CLI, Node.js language host, command provider) without any
 # download outside package registries, following spec/pulumi-engine.md §4-§5.
 #
-# Result: an engine root  $ENGINE_CACHE/<key>/{bin/pulumi, bin/pulumi-language-nodejs,
-#   bin/pulumi-resource-pulumi-nodejs, providers/pulumi-resource-command, .complete}
-# and $ENGINE_CACHE/current naming that root (read by stacks/engine.ts).
+# Result: an engine root  $ENGINE_CACHE/<key>/{bin/pulumi, bin/pulumi-resource-pulumi-nodejs,
+#   providers/pulumi-resource-command, .complete} (+ bin/pulumi-language-nodejs when the module
+#   proxy serves it) and $ENGINE_CACHE/current naming that root (read by stacks/engine.ts).
+#
+# The Go module proxy reachable here serves pulumi/pkg and pulumi/sdk but neither
+# github.com/pulumi/pulumi-command/provider nor the language host module (403 "not available").
+# So pulumi-resource-command is built from scripts/engine/command-provider (our own
+# implementation of the command:local/remote resources of @pulumi/command 1.2.1 on the
+# pulumi/pkg provider helpers), and the language host is attempted but optional: inline
+# Automation API programs, which is all the server runs, do not need it.
 #
 #   ENGINE_CACHE   default ${XDG_CACHE_HOME:-$HOME/.cache}/radl-pulumi/pulumi-engine
 #                  (outside the repository: a fresh clone on this machine reuses it)
@@ -17,8 +24,7 @@ set -euo pipefail
 
 PULUMI_VERSION=3.248.0
 LANGHOST_REV=dc7edd58bc13179f81b80983aab4eb7f74a01b41 # commit of tag pkg/v3.248.0
-COMMAND_VERSION=1.2.1
-COMMAND_REV=7f3eb6f3b77cd0fa3895ba437a695dd393f7dd25 # commit of tag v1.2.1
+COMMAND_VERSION=1.2.1 # the plugin version @pulumi/command 1.2.1 asks for
 CLIPBOARD_FORK=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e
 MIN_FREE_GB=6
 
@@ -47,6 +53,30 @@ install_dynamic_host() {
   else
     say "warning: $dynamic_host_src is missing (run npm ci first); dynamic providers will not work"
   fi
+}
+
+# Builds pulumi-resource-command from scripts/engine/command-provider into $1/providers when
+# its sources changed (a stamp holds their hash); reuses the Go caches, so about a minute warm.
+build_command_provider() {
+  local root=$1 src="$REPO/scripts/engine/command-provider" hash stamp w
+  hash=$(cd "$src" && cat go.mod go.sum ./*.go | sha256sum | cut -c1-16)
+  stamp="$root/providers/.source-$hash"
+  if [ -x "$root/providers/pulumi-resource-command" ] && [ -f "$stamp" ]; then return; fi
+  command -v go >/dev/null || die "no Go toolchain to build pulumi-resource-command $COMMAND_VERSION" 3
+  say "pulumi-resource-command v$COMMAND_VERSION: building from scripts/engine/command-provider"
+  w=$(mktemp -d)
+  cp "$src"/go.mod "$src"/go.sum "$src"/*.go "$w/"
+  (cd "$w" && go build -trimpath -tags osusergo,grpcnotrace -ldflags "-s -w -X main.Version=$COMMAND_VERSION" \
+    -o "$root/providers/pulumi-resource-command.tmp" .) || {
+    rm -rf "$w"
+    die "building pulumi-resource-command failed"
+  }
+  rm -rf "$w"
+  mkdir -p "$root/providers"
+  rm -f "$root"/providers/.source-*
+  mv "$root/providers/pulumi-resource-command.tmp" "$root/providers/pulumi-resource-command"
+  touch "$stamp"
+  say "pulumi-resource-command built"
 }
 
 # Installs the command provider into the plugin cache of $TARGET_PULUMI_HOME (spec §5).
@@ -94,6 +124,7 @@ smoke_test() {
 
 finish() {
   local root=$1
+  build_command_provider "$root"
   install_dynamic_host "$root"
   printf '%s\n' "$root" >"$ENGINE_CACHE/current.tmp" && mv "$ENGINE_CACHE/current.tmp" "$ENGINE_CACHE/current"
   install_command_plugin "$root"
@@ -116,18 +147,9 @@ if [ -z "${RADL_ENGINE_FORCE_BUILD:-}" ] && command -v pulumi >/dev/null; then
     root="$ENGINE_CACHE/external-pulumi-${path_version#v}"
     mkdir -p "$root/bin" "$root/providers"
     ln -sf "$(readlink -f "$path_pulumi")" "$root/bin/pulumi"
-    if [ ! -x "$root/providers/pulumi-resource-command" ]; then
-      if command -v go >/dev/null; then
-        say "using $path_pulumi ($path_version); building only the command provider"
-        export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
-        export GOMODCACHE="$ENGINE_CACHE/gomod" GOCACHE="$ENGINE_CACHE/gobuild"
-        GOBIN="$root/providers" go install -trimpath \
-          -ldflags "-s -w -X github.com/pulumi/pulumi-command/provider/pkg/version.Version=$COMMAND_VERSION" \
-          "github.com/pulumi/pulumi-command/provider/cmd/pulumi-resource-command@$COMMAND_REV"
-      else
-        die "pulumi $path_version is on PATH but there is no Go toolchain to build pulumi-resource-command $COMMAND_VERSION" 3
-      fi
-    fi
+    say "using $path_pulumi ($path_version)"
+    export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
+    export GOMODCACHE="$ENGINE_CACHE/gomod" GOCACHE="$ENGINE_CACHE/gobuild"
     finish "$root"
     exit 0
   fi
@@ -190,32 +212,31 @@ got=$(PULUMI_SKIP_UPDATE_CHECK=true "$ROOT/bin/pulumi" version)
 [ "$got" = "v$PULUMI_VERSION" ] || die "built pulumi reports '$got', expected v$PULUMI_VERSION"
 say "pulumi $got built"
 
-if [ ! -x "$ROOT/providers/pulumi-resource-command" ]; then
-  say "pulumi-resource-command v$COMMAND_VERSION: building"
-  GOBIN="$W/gobin" go install "${BUILD_FLAGS[@]}" \
-    -ldflags "-s -w -X github.com/pulumi/pulumi-command/provider/pkg/version.Version=$COMMAND_VERSION" \
-    "github.com/pulumi/pulumi-command/provider/cmd/pulumi-resource-command@$COMMAND_REV"
-  mv "$W/gobin/pulumi-resource-command" "$ROOT/providers/pulumi-resource-command"
-fi
-say "pulumi-resource-command built"
+build_command_provider "$ROOT"
 
-if [ ! -x "$ROOT/bin/pulumi-language-nodejs" ]; then
+# The language host is only needed for local (non-inline) programs such as an emitted project
+# run with the plain CLI. Its module has no tags and the proxy may refuse it: then go on.
+if [ ! -x "$ROOT/bin/pulumi-language-nodejs" ] && [ ! -f "$ROOT/.langhost-unavailable" ]; then
   say "pulumi-language-nodejs: resolving modules"
-  (
-    cd "$W/langhost"
-    go mod init local.invalid/pulumi-language-nodejs 2>/dev/null
-    go mod edit -go=1.25.11 -replace="github.com/atotto/clipboard=$CLIPBOARD_FORK"
-    go get -tool "github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3@$LANGHOST_REV"
-    go get "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION"
-    go mod tidy
-    assert_pins "language host wrapper"
-  )
-  say "pulumi-language-nodejs: compiling"
-  (cd "$W/langhost" && go build "${BUILD_FLAGS[@]}" -ldflags "-s -w $LDV" \
-    -o "$ROOT/bin/pulumi-language-nodejs.tmp" github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3)
-  mv "$ROOT/bin/pulumi-language-nodejs.tmp" "$ROOT/bin/pulumi-language-nodejs"
+  if (
+    cd "$W/langhost" &&
+      go mod init local.invalid/pulumi-language-nodejs 2>/dev/null &&
+      go mod edit -go=1.25.11 -replace="github.com/atotto/clipboard=$CLIPBOARD_FORK" &&
+      go get -tool "github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3@$LANGHOST_REV" &&
+      go get "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" &&
+      go mod tidy &&
+      assert_pins "language host wrapper"
+  ); then
+    say "pulumi-language-nodejs: compiling"
+    (cd "$W/langhost" && go build "${BUILD_FLAGS[@]}" -ldflags "-s -w $LDV" \
+      -o "$ROOT/bin/pulumi-language-nodejs.tmp" github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3)
+    mv "$ROOT/bin/pulumi-language-nodejs.tmp" "$ROOT/bin/pulumi-language-nodejs"
+    say "pulumi-language-nodejs built"
+  else
+    touch "$ROOT/.langhost-unavailable"
+    say "warning: the module proxy does not serve pulumi-language-nodejs; local programs (plain 'pulumi up' of an emitted project) cannot run, inline Automation API programs can"
+  fi
 fi
-say "pulumi-language-nodejs built"
 
 install_dynamic_host "$ROOT"
 smoke_test "$ROOT"
