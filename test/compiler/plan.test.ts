@@ -22,6 +22,7 @@ import {
   planFromJson,
   planToJson,
   removeVms,
+  resizeVm,
   setDesiredPower,
   setStringFeature,
   stringFeature,
@@ -511,4 +512,30 @@ test("lowering calls the contextualizer with every live VM and validates the res
     /refers to missing node 'vm-9'/,
   );
   assert.throws(() => lowerPlan(plan, driverLookup([])), /no driver is registered for connector 'Dummy'/);
+});
+
+test("AlterVM resize replaces only the resize features of one VM, and nothing when none is given", async () => {
+  const document = doc({ networks: nets, systems: [front()], deploys: [deploy("front", 2)] });
+  const plan = await planDeployment({ infId: "i", document, auth: [DUMMY], drivers: drivers() });
+  const same = resizeVm(plan, 1, system("front", { "disk.0.image.url": "other://x" }));
+  assert.equal(same.changed, false);
+  assert.equal(same.plan, plan);
+  const { plan: resized, changed } = resizeVm(
+    plan,
+    1,
+    system("front", { "cpu.count": 4, "memory.size": [8, "G"] }),
+  );
+  assert.equal(changed, true);
+  assert.equal(numberFeature(resized.vms[1]!.concrete.features, "cpu.count"), 4);
+  assert.equal(numberFeature(resized.vms[1]!.concrete.features, "memory.size", "G"), 8);
+  assert.equal(numberFeature(resized.vms[0]!.concrete.features, "cpu.count"), 1, "other VMs keep their size");
+  assert.equal(
+    numberFeature(plan.vms[1]!.concrete.features, "cpu.count"),
+    1,
+    "the input plan is not mutated",
+  );
+  const env = lowerPlan(resized, drivers()).nodes.find((n) => n.id === "vm-1-server")!.args
+    .environment as Record<string, string>;
+  assert.deepEqual([env.IM_VM_CPU, env.IM_VM_MEMORY], ["4", "8G"]);
+  assert.throws(() => resizeVm(plan, 9, system("front", { "cpu.count": 2 })), UnknownVmError);
 });
