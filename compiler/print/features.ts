@@ -1,7 +1,7 @@
 import type { Bound, FeatureSet, FeatureValue, NumberValue } from "../ir.js";
 import { formatNumber, identifier, quoteString } from "./lexical.js";
 import { RadlUnrepresentableError } from "./unrepresentable.js";
-import { scaledValue } from "./units.js";
+import { toBase } from "../units.js";
 
 /**
  * `F(set)` of spec radl.md §6.2: the feature strings in first-appearance order (§6.3), all soft
@@ -58,7 +58,8 @@ function printNumberFeature(name: string, value: NumberValue, where: string): st
   const { lower, upper } = value;
   const constraint = (bound: Bound): string => `${name} ${bound.op} ${printQuantity(bound, where)}`;
   if (lower && upper) {
-    const tie = scaledValue(lower.num, lower.unit) === scaledValue(upper.num, upper.unit);
+    // the builder's own arithmetic decides ties, so the same one decides how to print them
+    const tie = toBase(lower) === toBase(upper);
     if (tie && lower.op === "=" && upper.op === "=") return [constraint(lower)];
     if (tie && (lower.op === "=") !== (upper.op === "=")) return [constraint(upper), constraint(lower)];
     return [constraint(lower), constraint(upper)];

@@ -1,26 +1,9 @@
 import type { NumLiteral } from "../ir.js";
 
-/**
- * Unit factors of spec radl.md §1.8 (REF ≥ 1.3.4): case-insensitive, one trailing `B` removed,
- * `K/M/G/T` decimal, `Ki/Mi/Gi/Ti` binary, anything else 1.
- */
-export function unitFactor(unit: string | undefined): number {
-  if (!unit) return 1;
-  let u = unit.toUpperCase();
-  if (u.endsWith("B")) u = u.slice(0, -1);
-  return UNIT_FACTORS[u] ?? 1;
-}
+import { unitFactor } from "../units.js";
 
-const UNIT_FACTORS: Record<string, number> = {
-  K: 1e3,
-  KI: 2 ** 10,
-  M: 1e6,
-  MI: 2 ** 20,
-  G: 1e9,
-  GI: 2 ** 30,
-  T: 1e12,
-  TI: 2 ** 40,
-};
+/** Unit factors live in compiler/units.ts (spec radl.md §1.8); re-exported for existing importers. */
+export { unitFactor };
 
 const DECIMAL_EXPONENT: Record<number, number> = { 1e3: 3, 1e6: 6, 1e9: 9, 1e12: 12 };
 
