@@ -4,17 +4,9 @@
  * reference rounding, yes/no reading. Pure functions over the IR.
  */
 import type { Bound, Comparator, FeatureSet, FeatureValue, NumberValue } from "./ir.js";
-import { unitFactor } from "./print/units.js";
+import { roundHalfEven, unitFactor } from "./units.js";
 
-/** Python's `round()` on a float: to the nearest integer, halves to the even neighbour. */
-export function roundHalfEven(x: number): number {
-  if (!Number.isFinite(x)) return x;
-  const floor = Math.floor(x);
-  const diff = x - floor;
-  if (diff < 0.5) return floor;
-  if (diff > 0.5) return floor + 1;
-  return floor % 2 === 0 ? floor : floor + 1;
-}
+export { roundHalfEven };
 
 /**
  * The value of one numeric constraint in `unit` (default: base units, e.g. bytes), as REF's

@@ -9,12 +9,12 @@ import {
   featureSpan,
   isVersionText,
   nonNegative,
-  SIZE_UNITS,
   type TypedCheck,
   warnExponentUnits,
   YES_NO,
 } from "./typed.js";
 import { checkUncheckedYesNo } from "./yes-no.js";
+import { PERFORMANCE_UNITS, SIZE_UNITS } from "../units.js";
 
 /** Password policy of `disk.0.os.credentials.new.password` (REF `check_password`). */
 export function passwordPolicyProblems(password: string): string[] {
@@ -37,7 +37,7 @@ const SIMPLE: Readonly<Record<string, TypedCheck>> = {
     oneOf: ["i386", "x86_64"],
     hints: { i686: "RADL writes the 32-bit architecture as 'i386'", amd64: "RADL writes it 'x86_64'" },
   },
-  "cpu.performance": { type: "float", predicate: nonNegative, units: ["ECU", "GCEU", "HRZ"] },
+  "cpu.performance": { type: "float", predicate: nonNegative, units: PERFORMANCE_UNITS },
   "memory.size": { type: "int", predicate: nonNegative, units: SIZE_UNITS },
   "disk.0.os.credentials.new.password": {
     type: "str",

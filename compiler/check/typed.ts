@@ -26,29 +26,8 @@ export interface TypedCheck {
   /** Returns what is wrong with the value, or undefined when it is acceptable. */
   predicate?: (value: FeatureValue, bound: Bound | undefined, ctx: CheckContext) => Problem | undefined;
   /** Accepted units in upper case ("" = no unit). Absent: the feature takes no unit. */
-  units?: readonly string[];
+  units?: ReadonlySet<string>;
 }
-
-/** Units of sizes (§1.8), as REF lists them: note `TI` without B is not there, `TIB` is. */
-export const SIZE_UNITS: readonly string[] = [
-  "",
-  "B",
-  "K",
-  "M",
-  "G",
-  "T",
-  "KB",
-  "MB",
-  "GB",
-  "TB",
-  "KI",
-  "MI",
-  "GI",
-  "KIB",
-  "MIB",
-  "GIB",
-  "TIB",
-];
 
 export const YES_NO: readonly string[] = ["yes", "no"];
 
@@ -96,9 +75,9 @@ function typeWords(type: CheckedType): string {
   }
 }
 
-function unitWords(units: readonly string[]): string {
-  const named = units.filter((u) => u !== "").join(", ");
-  return units.includes("") ? `, optionally with a unit of ${named}` : ` with a unit of ${named}`;
+function unitWords(units: ReadonlySet<string>): string {
+  const named = [...units].filter((u) => u !== "").join(", ");
+  return units.has("") ? `, optionally with a unit of ${named}` : ` with a unit of ${named}`;
 }
 
 export function expectation(check: TypedCheck): string {
@@ -220,11 +199,11 @@ export function checkTyped(
           ctx.error("E-VAL-UNIT", `${name} takes no unit (got ${got}${exponentHint(bound)})`, span);
           ok = false;
         }
-      } else if (!check.units.includes(unit.toUpperCase())) {
+      } else if (!check.units.has(unit.toUpperCase())) {
         ctx.error(
           "E-VAL-UNIT",
           unit === ""
-            ? `${name} needs a unit: ${check.units.join(", ")} (got ${got})`
+            ? `${name} needs a unit: ${[...check.units].join(", ")} (got ${got})`
             : `${name} must be ${expectation(check)} (got ${got}${exponentHint(bound)})`,
           span,
         );
