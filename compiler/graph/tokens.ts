@@ -84,3 +84,71 @@ export function isComponentToken(type: string): boolean {
 export function isProviderToken(type: string): boolean {
   return type.startsWith("pulumi:providers:");
 }
+
+export type SdkPackage = "aws" | "openstack" | "kubernetes" | "command";
+
+/** A class reached as `<package>.<path...>`, e.g. aws + ["ec2", "Instance"]; the npm package is `@pulumi/<pkg>`. */
+export interface SdkClassRef {
+  pkg: SdkPackage;
+  path: string[];
+}
+
+const cls = (pkg: SdkPackage, ...path: string[]): SdkClassRef => ({ pkg, path });
+
+/**
+ * The SDK class of every non-component token, as `<package>.<path…>` (e.g. `aws.ec2.Instance`):
+ * runtime/register constructs it, compiler/emit prints it.
+ */
+export const SDK_CLASSES: Readonly<Record<string, SdkClassRef>> = {
+  "command:local:Command": cls("command", "local", "Command"),
+  "command:remote:Command": cls("command", "remote", "Command"),
+  "command:remote:CopyToRemote": cls("command", "remote", "CopyToRemote"),
+
+  "pulumi:providers:aws": cls("aws", "Provider"),
+  "aws:ec2/instance:Instance": cls("aws", "ec2", "Instance"),
+  "aws:ec2transitgateway/instanceState:InstanceState": cls("aws", "ec2transitgateway", "InstanceState"),
+  "aws:ec2/securityGroup:SecurityGroup": cls("aws", "ec2", "SecurityGroup"),
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": cls("aws", "vpc", "SecurityGroupIngressRule"),
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": cls("aws", "vpc", "SecurityGroupEgressRule"),
+  "aws:ec2/eip:Eip": cls("aws", "ec2", "Eip"),
+  "aws:ec2/eipAssociation:EipAssociation": cls("aws", "ec2", "EipAssociation"),
+  "aws:ebs/volume:Volume": cls("aws", "ebs", "Volume"),
+  "aws:ec2/volumeAttachment:VolumeAttachment": cls("aws", "ec2", "VolumeAttachment"),
+  "aws:ec2/keyPair:KeyPair": cls("aws", "ec2", "KeyPair"),
+  "aws:ec2/vpc:Vpc": cls("aws", "ec2", "Vpc"),
+  "aws:ec2/subnet:Subnet": cls("aws", "ec2", "Subnet"),
+  "aws:ec2/internetGateway:InternetGateway": cls("aws", "ec2", "InternetGateway"),
+  "aws:ec2/route:Route": cls("aws", "ec2", "Route"),
+  "aws:ec2/amiFromInstance:AmiFromInstance": cls("aws", "ec2", "AmiFromInstance"),
+  "aws:route53/record:Record": cls("aws", "route53", "Record"),
+  "aws:route53/zone:Zone": cls("aws", "route53", "Zone"),
+
+  "pulumi:providers:openstack": cls("openstack", "Provider"),
+  "openstack:compute/instance:Instance": cls("openstack", "compute", "Instance"),
+  "openstack:compute/keypair:Keypair": cls("openstack", "compute", "Keypair"),
+  "openstack:compute/volumeAttach:VolumeAttach": cls("openstack", "compute", "VolumeAttach"),
+  "openstack:networking/port:Port": cls("openstack", "networking", "Port"),
+  "openstack:networking/network:Network": cls("openstack", "networking", "Network"),
+  "openstack:networking/subnet:Subnet": cls("openstack", "networking", "Subnet"),
+  "openstack:networking/router:Router": cls("openstack", "networking", "Router"),
+  "openstack:networking/routerInterface:RouterInterface": cls("openstack", "networking", "RouterInterface"),
+  "openstack:networking/subnetRoute:SubnetRoute": cls("openstack", "networking", "SubnetRoute"),
+  "openstack:networking/floatingIp:FloatingIp": cls("openstack", "networking", "FloatingIp"),
+  "openstack:networking/floatingIpAssociate:FloatingIpAssociate": cls(
+    "openstack",
+    "networking",
+    "FloatingIpAssociate",
+  ),
+  "openstack:networking/secGroup:SecGroup": cls("openstack", "networking", "SecGroup"),
+  "openstack:networking/secGroupRule:SecGroupRule": cls("openstack", "networking", "SecGroupRule"),
+  "openstack:blockstorage/volume:Volume": cls("openstack", "blockstorage", "Volume"),
+
+  "pulumi:providers:kubernetes": cls("kubernetes", "Provider"),
+  "kubernetes:core/v1:Namespace": cls("kubernetes", "core", "v1", "Namespace"),
+  "kubernetes:core/v1:Service": cls("kubernetes", "core", "v1", "Service"),
+  "kubernetes:core/v1:PersistentVolumeClaim": cls("kubernetes", "core", "v1", "PersistentVolumeClaim"),
+  "kubernetes:core/v1:ConfigMap": cls("kubernetes", "core", "v1", "ConfigMap"),
+  "kubernetes:core/v1:Secret": cls("kubernetes", "core", "v1", "Secret"),
+  "kubernetes:apps/v1:Deployment": cls("kubernetes", "apps", "v1", "Deployment"),
+  "kubernetes:networking.k8s.io/v1:Ingress": cls("kubernetes", "networking", "v1", "Ingress"),
+};
