@@ -7,7 +7,9 @@ import type { Diagnostic } from "./diagnostic.js";
 import { RadlDocumentError } from "./errors.js";
 import type { RadlDocument } from "./ir.js";
 import { lexRadl, spanAt } from "./lexer.js";
+import { fastParse } from "./fast-parser.js";
 import { parseTokens } from "./parser.js";
+import type { AstSection } from "./ast.js";
 
 export interface ParseOptions {
   /** File name, "<stdin>" or "<api>", copied into the document and every diagnostic. */
@@ -29,6 +31,14 @@ export function parseRadl(text: string, options: ParseOptions = {}): ParseResult
   let diagnostics: Diagnostic[];
   let document: RadlDocument | null = null;
   try {
+    // Well-formed input takes the fast path; anything else gets the Chevrotain lexer and parser,
+    // which own every diagnostic and the error recovery.
+    const fast = options.lenient ? null : fastParse(text);
+    if (fast !== null) {
+      diagnostics = [];
+      document = buildFrom(fast, options, diagnostics);
+      return finish(document, diagnostics, options);
+    }
     const lexed = lexRadl(text, options.lenient ? { lenient: true } : {});
     const parsed = parseTokens(lexed.tokens, text);
     diagnostics = lexed.diagnostics;
@@ -41,14 +51,8 @@ export function parseRadl(text: string, options: ParseOptions = {}): ParseResult
     // Lexical errors leave a well-formed token stream, so building still finds real problems;
     // after a syntax error the tree is partial and building would only add noise.
     if (!diagnostics.some((d) => d.code.startsWith("E-PARSE-"))) {
-      const built = buildDocument(parsed.sections, {
-        ...(options.source !== undefined ? { source: options.source } : {}),
-        ...(options.randomInt ? { randomInt: options.randomInt } : {}),
-      });
-      for (const d of built.diagnostics) diagnostics.push(d);
-      document = built.document;
+      document = buildFrom(parsed.sections, options, diagnostics);
     }
-    diagnostics.sort((a, b) => (a.span?.offset ?? 0) - (b.span?.offset ?? 0));
   } catch (cause) {
     // Defensive: a bug must still come out as a diagnostic, never as an untyped exception.
     diagnostics = [
@@ -60,6 +64,24 @@ export function parseRadl(text: string, options: ParseOptions = {}): ParseResult
       },
     ];
   }
+  return finish(document, diagnostics, options);
+}
+
+function buildFrom(sections: AstSection[], options: ParseOptions, diagnostics: Diagnostic[]): RadlDocument {
+  const built = buildDocument(sections, {
+    ...(options.source !== undefined ? { source: options.source } : {}),
+    ...(options.randomInt ? { randomInt: options.randomInt } : {}),
+  });
+  for (const d of built.diagnostics) diagnostics.push(d);
+  return built.document;
+}
+
+function finish(
+  document: RadlDocument | null,
+  diagnostics: Diagnostic[],
+  options: ParseOptions,
+): ParseResult {
+  diagnostics.sort((a, b) => (a.span?.offset ?? 0) - (b.span?.offset ?? 0));
   if (diagnostics.some(isErrorDiagnostic)) document = null;
   if (options.source !== undefined) for (const d of diagnostics) d.source ??= options.source;
   return { document, diagnostics };
