@@ -114,3 +114,16 @@ export class Authenticator {
     );
   }
 }
+
+/** The authenticator a server builds from its im.cfg. */
+export function authenticatorFromConfig(config: {
+  im: AuthSettings;
+  adminUsers: readonly AdminUser[];
+  oidcAdminGroups: readonly OidcAdminGroup[];
+}): Authenticator {
+  return new Authenticator({
+    settings: config.im,
+    adminUsers: config.adminUsers,
+    oidcAdminGroups: config.oidcAdminGroups,
+  });
+}
