@@ -8,9 +8,9 @@ import {
   type CtxItem,
   type CtxOption,
   type FeatureSet,
-  type RadlDocument,
 } from "../ir.js";
 import { mergeContextualize } from "../merge.js";
+import type { ParseResult } from "../parse.js";
 import { JsonShapeReader, type JsonContextualize, type JsonFeature } from "./shape.js";
 
 export interface DecodeOptions {
@@ -18,11 +18,8 @@ export interface DecodeOptions {
   source?: string;
 }
 
-/** Same shape as the text parser's result: `document` is null iff a diagnostic is an error. */
-export interface ParseResult {
-  document: RadlDocument | null;
-  diagnostics: Diagnostic[];
-}
+/** The text parser's result type: `document` is null iff a diagnostic is an error. */
+export type { ParseResult };
 
 /**
  * RADL-JSON (spec radl.md §5) → IR. `input` is the JSON text or the value `JSON.parse` gave.

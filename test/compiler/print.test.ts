@@ -3,6 +3,9 @@ import assert from "node:assert/strict";
 import { printRadl, RadlUnrepresentableError, UNREPRESENTABLE } from "../../compiler/print.js";
 import { RadlDocumentError, RadlPulumiError } from "../../compiler/errors.js";
 import type { RadlDocument } from "../../compiler/ir.js";
+import { decodeRadlJson } from "../../compiler/json/decode.js";
+import { stringifyRadlJson } from "../../compiler/json/encode.js";
+import { parseRadl } from "../../compiler/parse.js";
 import {
   specExampleDocument,
   bound,
@@ -14,6 +17,7 @@ import {
   features,
   lit,
   list,
+  plainDocument,
   range,
   soft,
   str,
@@ -317,4 +321,55 @@ test("§6.3: equal `=` bounds print once; a tie between `=` and an open bound pr
 
 test("a unit starting with a dot is kept apart from an integer so it is not read as a fraction", () => {
   assert.equal(body(system(["ip", eq("10.0", ".0.1")], ["n", eq("2", ".x")])), "ip = 10.0.0.1 and\nn = 2 .x");
+});
+
+const SPEC_5_8_TEXT = `description lab ( name = 'demo-lab' )
+network pub ( outbound = 'yes' and outports = '22,8080-80' )
+network lan ( )
+system head (
+  cpu.count >= 2 and cpu.count <= 8 and
+  memory.size >= 4G and
+  net_interface.0.connection = 'pub' and
+  net_interface.0.dns_name = 'head' and
+  net_interface.1.connection = 'lan' and
+  disk.0.image.url = ['ost://cloud.example.org/abc', 'one://one.example.org/7'] and
+  disk.0.os.name = 'linux' and
+  disk.0.os.version >= '22.04' and
+  disk.0.applications contains (name = 'ansible.roles.acme.nfs') and
+  disk.1.size = 20GiB and disk.1.device = 'vdb' and
+  soft 10 ( instance_type = 'm1.large' )
+)
+configure head (
+@begin
+- tasks:
+  - debug: msg="hi"
+@end
+)
+contextualize 900 (
+  option ansible_version = '2.16.3'
+  system head configure head step 2
+)
+deploy head 1 site_a
+`;
+
+test("§6.5: the §5.8 text, parsed, prints exactly as the hand-built document", () => {
+  const { document, diagnostics } = parseRadl(SPEC_5_8_TEXT, { source: "spec-5.8.radl" });
+  assert.deepEqual(diagnostics, []);
+  assert.ok(document);
+  assert.deepEqual(plainDocument(document), plainDocument(specExampleDocument()));
+  assert.equal(printRadl(document), printRadl(specExampleDocument()));
+});
+
+test("§5.8: decoding the example's JSON and printing it loses units and the string operator", () => {
+  const { document } = decodeRadlJson(stringifyRadlJson(specExampleDocument()));
+  assert.ok(document);
+  const text = printRadl(document);
+  assert.ok(
+    text.startsWith(
+      "description lab (name = 'demo-lab')\nnetwork pub ( outbound = 'yes' and\noutports = '22,8080-80' )\nnetwork lan (  )\nsystem head (\ncpu.count >= 2 and\ncpu.count <= 8 and\nmemory.size >= 4000000000 and\n",
+    ),
+    text,
+  );
+  assert.match(text, /\ndisk\.0\.os\.version = '22\.04' and\n/);
+  assert.match(text, /\ndisk\.1\.size = 21474836480 and\n/);
 });
