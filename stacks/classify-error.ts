@@ -29,6 +29,7 @@ const backendPatterns = [
   /connection refused|no such host|i\/o timeout|network is unreachable|context deadline exceeded/i,
   /not a directory|permission denied|read-only file system/i,
   /unsupported protocol scheme|invalid backend|unknown backend/i,
+  /blob \(key|get credentials|NoSuchBucket|bucket .* does not exist|meta\.yaml/i,
 ];
 
 /** The lines of the engine's output worth showing: its `error:` lines, else the last lines. */

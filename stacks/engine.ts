@@ -125,7 +125,7 @@ async function resolveCommand(engine: EngineInstallation): Promise<PulumiCommand
     cmd = await PulumiCommand.get({ root: engine.root, skipVersionCheck: false });
   } catch (error) {
     throw new EngineMissingError(
-      `${engine.pulumi} does not run: ${String((error as Error).message).trim()}`,
+      `${engine.pulumi} is not a usable Pulumi CLI (radl-pulumi needs v${PULUMI_VERSION} or a newer v3): ${String((error as Error).message).trim()}`,
       {
         cause: error,
       },

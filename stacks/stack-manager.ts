@@ -22,6 +22,8 @@ import {
   type EngineInstallation,
 } from "./engine.js";
 import {
+  BackendUnreachableError,
+  EngineOperationError,
   InvalidStackNameError,
   InvalidStateError,
   OperationCancelledError,
@@ -188,7 +190,19 @@ export class StackManager {
       const stacks = await workspace.listStacks();
       return stacks.map((s) => s.name.split("/").pop() ?? s.name).sort();
     } catch (error) {
-      throw classifyEngineError(error, this.context("(all)", "list", false));
+      const typed = classifyEngineError(error, this.context("(all)", "list", false));
+      // listing runs no program and touches no stack: what fails there is the backend
+      if (typed instanceof EngineOperationError) {
+        throw new BackendUnreachableError(
+          this.settings.backendUrl,
+          typed.detail ?? typed.message,
+          undefined,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw typed;
     }
   }
 

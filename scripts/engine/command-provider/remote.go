@@ -22,9 +22,9 @@ import (
 // connection is the `connection` input of the remote resources (and of its `proxy`).
 type connection struct {
 	host, user, password, privateKey, privateKeyPassword, agentSocketPath string
-	port, dialErrorLimit                                                   int
-	perDialTimeout                                                         time.Duration
-	proxy                                                                  *connection
+	port, dialErrorLimit                                                  int
+	perDialTimeout                                                        time.Duration
+	proxy                                                                 *connection
 }
 
 func parseConnection(v any) (*connection, error) {
