@@ -386,7 +386,8 @@ export class JsonShapeReader {
     }
     const { system, configure } = raw;
     const step = raw.step ?? 0;
-    const tool = raw.ctxt_tool ?? undefined;
+    // REF treats an empty tool like none (the default, Ansible)
+    const tool = raw.ctxt_tool === "" ? undefined : (raw.ctxt_tool ?? undefined);
     for (const [key, value] of [
       ["system", system],
       ["configure", configure],

@@ -189,10 +189,11 @@ test("contextualize: items, steps, tools and options; bad parts named by pointer
         items: [
           { system: "a", configure: "a", step: 2 },
           { system: "b", configure: "b", ctxt_tool: "cloud_init" },
+          { system: "c", configure: "c", ctxt_tool: "", step: 0 },
         ],
       },
     ]),
-    "contextualize 900 (\noption ansible_version = '2.16.3'\noption retries >= 2\nsystem a configure a step 2\nsystem b configure b with cloud_init\n)\n",
+    "contextualize 900 (\noption ansible_version = '2.16.3'\noption retries >= 2\nsystem a configure a step 2\nsystem b configure b with cloud_init\nsystem c configure c\n)\n",
   );
   assert.deepEqual(
     decodeErrors([
