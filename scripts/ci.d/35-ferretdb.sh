@@ -13,6 +13,7 @@ ADDR=127.0.0.1:27017
 listening() { (exec 3<>/dev/tcp/127.0.0.1/27017) 2>/dev/null; }
 
 if ! { [ -x "$BIN" ] && "$BIN" --version 2>/dev/null | grep -q "${VERSION}"; }; then
+  [ -x /usr/local/go/bin/go ] && export PATH="$PATH:/usr/local/go/bin"
   command -v go >/dev/null 2>&1 || { echo "Go is needed to build FerretDB" >&2; exit 1; }
   work=$(mktemp -d)
   trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
