@@ -110,6 +110,7 @@ const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 function unwrapSecrets(value: unknown, path: string, secretPaths: string[]): unknown {
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, `${path}[${i}]`, secretPaths));
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value; // assets, archives, resources
   const rec = value as Record<string, unknown>;
   if (rec[SIG_KEY] === SECRET_SIG) {
     secretPaths.push(path);
