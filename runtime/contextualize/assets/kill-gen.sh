@@ -1,5 +1,5 @@
 #!/bin/sh
-# kill-gen CONFDIR [GEN] — ends the process groups of the steps recorded for a generation (all older
+# kill-gen CONFDIR [GEN] — ends the processes (sessions) of the steps recorded for a generation (all older
 # generations when GEN is "older-than:N"), so a cancelled or timed-out run leaves nothing running.
 CONF="$1"; SEL="${2:-}"
 for d in "$CONF"/run/*; do
@@ -14,10 +14,14 @@ for d in "$CONF"/run/*; do
     [ -f "$f" ] || continue
     set -- $(cat "$f")
     [ "$(awk '{print $22}' "/proc/$1/stat" 2>/dev/null)" = "${2:-}" ] || continue
-    kill -TERM -- "-$1" 2>/dev/null
+    # stage-worker runs in its own session; `timeout` moves the playbook to another process group of
+    # that session, so the whole session is ended.
+    sid="$1"
+    members() { ps -eo pid=,sid= | awk -v s="$sid" '$2 == s { print $1 }'; }
+    for p in $(members); do kill -TERM "$p" 2>/dev/null; done
     sleep 1
-    kill -KILL -- "-$1" 2>/dev/null
-    echo "killed step process group $1 ($f)"
+    for p in $(members); do kill -KILL "$p" 2>/dev/null; done
+    echo "killed step session $sid ($f)"
   done
 done
 exit 0

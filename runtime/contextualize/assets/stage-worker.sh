@@ -16,15 +16,15 @@ record() { # OK SKIPPED TASKSJSON
   exit 0
 }
 
+if [ "$(date +%s)" -ge "$DEADLINE" ]; then
+  echo "ERROR: Max contextualization time passed."
+  record false false "" 124
+fi
 for f in "$RUN"/*.failed; do
   [ -e "$f" ] || continue
   echo "skipped: step $(basename "$f" .failed) failed"
   record false true "" 0
 done
-if [ "$(date +%s)" -ge "$DEADLINE" ]; then
-  echo "ERROR: Max contextualization time passed."
-  record false false "" 124
-fi
 
 TASKS=""
 for T in "$@"; do
