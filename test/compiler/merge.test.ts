@@ -14,7 +14,9 @@ import {
   updateStoredRadl,
   withoutInternalSystems,
 } from "../../compiler/merge.js";
+import { check } from "../../compiler/check.js";
 import { RadlDocumentError } from "../../compiler/errors.js";
+import { parseRadlOrThrow } from "../../compiler/parse.js";
 import type { RadlDocument, SystemSec } from "../../compiler/ir.js";
 import { printRadl } from "../../compiler/print.js";
 import {
@@ -513,4 +515,67 @@ test("AlterVM: new data disks continue after the VM's last disk while the reques
     ],
   );
   assert.deepEqual(newDataDisks(vm, sys("front")), []);
+});
+
+test("AddResource end to end on text: parse, complete, check, update, print the stored RADL", () => {
+  const stored = parseRadlOrThrow(`
+network pub (outbound = 'yes')
+network priv ()
+system front (cpu.count >= 2 and net_interface.0.connection = 'pub' and net_interface.1.connection = 'priv')
+system wn (cpu.count = 1 and net_interface.0.connection = 'priv')
+configure wn (
+@begin
+- tasks: []
+@end
+)
+deploy front 1
+`);
+  const added = parseRadlOrThrow(`
+network priv
+system wn
+configure wn
+contextualize ( system wn configure wn )
+deploy wn 2
+`);
+  assert.deepEqual(check(added), [], "references count as existing in the first check");
+  const completed = completeDocument(stored, added, { privateNetworkClouds: new Map([["priv", "one"]]) });
+  assert.deepEqual(check(completed), []);
+  const { radl } = updateStoredRadl(stored, completed);
+  assert.deepEqual(check(radl), []);
+  assert.equal(
+    printRadl(withoutInternalSystems(radl)),
+    [
+      "network pub ( outbound = 'yes' )",
+      "network priv (  )",
+      "system front (",
+      "cpu.count >= 2 and",
+      "net_interface.0.connection = 'pub' and",
+      "net_interface.1.connection = 'priv'",
+      ")",
+      "",
+      "system wn (",
+      "cpu.count = 1 and",
+      "net_interface.0.connection = 'priv'",
+      ")",
+      "",
+      "configure wn (",
+      "@begin",
+      "- tasks: []",
+      "@end",
+      ")",
+      "contextualize (",
+      "system wn configure wn",
+      ")",
+      "deploy wn 2",
+      "",
+    ].join("\n"),
+  );
+  assert.deepEqual(
+    radl.deploys.map((d) => [d.system, d.count.value, d.cloud]),
+    [
+      ["wn", 2, undefined],
+      [`${FAKE_SYSTEM_PREFIX}0`, 0, "one"],
+    ],
+    "the stored deploys are the completed document's, internal one included",
+  );
 });
