@@ -1,5 +1,6 @@
 /** Pieces shared by the drivers that have no cloud of their own (Dummy, DeployedNode). */
 import type { GraphNode, VmOutputSpec, VmSecretSpec } from "../compiler/graph/types.js";
+import { vmName } from "../compiler/graph/names.js";
 import { secret } from "../compiler/graph/values.js";
 import { RadlPulumiError } from "../compiler/errors.js";
 import type { SshConnectionSpec } from "../compiler/plan/driver.js";
@@ -7,7 +8,7 @@ import { credentials, nics } from "../compiler/plan/system-features.js";
 import type { PlannedVm } from "../compiler/plan/types.js";
 
 export function vmComponentId(vm: PlannedVm): string {
-  return `vm-${vm.id}`;
+  return vmName(vm.id);
 }
 
 /** providers.md §9.3/9.4: `vm-<id>`, at the stack root, so its URN never depends on anything else. */

@@ -17,3 +17,4 @@ export * from "./values.js";
 export * from "./tokens.js";
 export * from "./errors.js";
 export * from "./validate.js";
+export * from "./names.js";

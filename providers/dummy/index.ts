@@ -7,6 +7,7 @@
 import type { AuthItem } from "../../compiler/auth/types.js";
 import type { CloudRef } from "../../compiler/auth/cloud.js";
 import type { GraphNode } from "../../compiler/graph/types.js";
+import { vmChildName } from "../../compiler/graph/names.js";
 import { ref } from "../../compiler/graph/values.js";
 import type { SystemSec } from "../../compiler/ir.js";
 import type {
@@ -87,7 +88,7 @@ export class DummyDriver implements Driver {
     const vms: LoweredVm[] = [];
     for (const vm of slice.vms) {
       const componentId = vmComponentId(vm);
-      const serverId = `${componentId}-server`;
+      const serverId = vmChildName(vm.id, "server");
       const instanceId = String(vm.decisions.instanceId);
       nodes.push(vmComponentNode(vm), {
         id: serverId,

@@ -186,3 +186,22 @@ test("value helpers recognise only the exact special forms", () => {
   assert.ok(containsSecret({ a: [1, { b: secret("s") }] }));
   assert.ok(!containsSecret({ a: [1, { b: "s" }], r: ref("secret") }));
 });
+
+test("§9.3 names: content-derived, stable, and distinct for ids that clean up alike", async () => {
+  const { netKey, networkName, providerName, ruleName, sharedName, sha6, vmChildName, vmName } =
+    await import("../../compiler/graph/index.js");
+  assert.equal(netKey("public-net"), "public-net");
+  assert.match(netKey("priv_net"), /^priv-net-[0-9a-f]{6}$/);
+  assert.notEqual(netKey("a_b"), netKey("a.b"));
+  assert.equal(netKey("a_b"), netKey("a_b"));
+  assert.equal(vmName(3), "vm-3");
+  assert.equal(vmChildName(3, "nic-0"), "vm-3-nic-0");
+  assert.equal(providerName("EC2-0123456789"), "cloud-EC2-0123456789");
+  assert.equal(sharedName("EC2-0123456789"), "shared-EC2-0123456789");
+  assert.equal(sharedName("EC2-0123456789", "vpc"), "shared-EC2-0123456789-vpc");
+  assert.equal(networkName("K", "pub", "sg"), "net-K-pub-sg");
+  assert.equal(
+    ruleName("K", "pub", { protocol: "tcp", from: 80, to: 80, cidr: "0.0.0.0/0" }),
+    `net-K-pub-rule-tcp-80-80-${sha6("0.0.0.0/0")}`,
+  );
+});
