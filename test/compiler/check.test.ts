@@ -2,7 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { check } from "../../compiler/check.js";
 import type { Diagnostic } from "../../compiler/diagnostic.js";
+import type { SystemSec } from "../../compiler/ir.js";
 import { parseRadl } from "../../compiler/parse.js";
+import { bound, contextualize, doc, eq, features, lit, range } from "../support/radl-arbitrary.js";
 
 /** Parses (which must succeed) and checks; returns `CODE@line:col` for every finding. */
 function checkText(text: string): Diagnostic[] {
@@ -338,4 +340,49 @@ test("check() collects every error instead of stopping at the first", () => {
     "E-VAL-UNIT@6:3",
     "E-VAL-DEPLOY-SYSTEM@8:1",
   ]);
+});
+
+test("negative numbers (reachable from RADL-JSON only) are rejected where REF requires >= 0", () => {
+  const system: SystemSec = {
+    id: "s",
+    reference: false,
+    features: features(
+      ["cpu.count", range(bound(">=", "-1"))],
+      ["memory.size", range(undefined, bound("<=", "-512", "M"))],
+      ["disk.0.size", eq("-1", "G")],
+      ["price", eq("-0.5")],
+    ),
+  };
+  const found = check(
+    doc({
+      systems: [system],
+      deploys: [{ system: "s", count: lit("-1") }],
+      contextualize: { ...contextualize("-5", []), span: { line: 9, column: 1, offset: 0, length: 1 } },
+    }),
+  );
+  assert.deepEqual(
+    found.map((d) => d.code),
+    ["E-VAL-VALUE", "E-VAL-VALUE", "E-VAL-VALUE", "E-VAL-VALUE", "E-VAL-DEPLOY-COUNT", "E-VAL-CTX-TIME"],
+  );
+  assert.match(found[0]!.message, /cpu\.count must not be negative \(got '-1'\)/);
+});
+
+test("duplicate system and network ids (possible in a hand-built IR) are reported", () => {
+  const sys = (id: string): SystemSec => ({ id, reference: false, features: features() });
+  const found = check(
+    doc({
+      systems: [sys("a"), sys("a")],
+      networks: [
+        { id: "n", reference: true, features: features() },
+        { id: "n", reference: false, features: features() },
+      ],
+    }),
+  );
+  assert.deepEqual(
+    found.map((d) => [d.code, d.message]),
+    [
+      ["E-BUILD-DUPLICATE-ID", "system 'a' is defined more than once"],
+      ["E-BUILD-DUPLICATE-ID", "network 'n' is defined more than once"],
+    ],
+  );
 });
