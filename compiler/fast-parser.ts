@@ -23,6 +23,7 @@ import type {
   AstValue,
 } from "./ast.js";
 import type { Comparator, NumLiteral, Span } from "./ir.js";
+import { MAX_NESTING } from "./lexer.js";
 
 const EOF: number = 0;
 const IDENT: number = 1;
@@ -101,6 +102,8 @@ class FastParser {
   private text_ = "";
   /** Offset just after the last consumed token. */
   private prevEnd = 0;
+  /** Nesting of feature lists (soft / contains blocks). */
+  private depth = 0;
 
   constructor(private readonly src: string) {
     if (src.charCodeAt(0) === 0xfeff) this.pos = 1;
@@ -421,13 +424,19 @@ class FastParser {
   }
 
   private featureList(): AstFeature[] {
+    // Deep nesting is left to the Chevrotain path, which reports it (lexer.ts MAX_NESTING).
+    if (++this.depth > MAX_NESTING) this.fail();
     const features: AstFeature[] = [];
-    if (this.type !== IDENT && this.type !== K_SOFT) return features;
+    if (this.type !== IDENT && this.type !== K_SOFT) {
+      this.depth--;
+      return features;
+    }
     features.push(this.feature());
     while (this.type === K_AND) {
       this.next();
       features.push(this.feature());
     }
+    this.depth--;
     return features;
   }
 

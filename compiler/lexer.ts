@@ -40,6 +40,10 @@ export interface LexResult {
   diagnostics: Diagnostic[];
   /** Set when the input ended inside a recipe (E-PARSE-UNTERMINATED-RECIPE was reported). */
   unterminatedRecipe: boolean;
+  /** Set when a string had no closing quote (E-LEX-UNTERMINATED-STRING was reported). */
+  unterminatedString: boolean;
+  /** Parentheses nest deeper than MAX_NESTING (reported): the input must not reach the recursive parser. */
+  tooDeep: boolean;
 }
 
 /** Line terminator: LF only; CR is whitespace, so CRLF counts once (§1.3). */
@@ -85,6 +89,9 @@ function spanInside(tok: IToken, offset: number, length: number, text: string): 
   return { line, column: offset - lineStart + 1, offset, length };
 }
 
+/** Deepest parenthesis nesting accepted (real documents use 3 or 4 levels). */
+export const MAX_NESTING = 200;
+
 const PUNCTUATION_TOP_LEVEL = new Set([EQ, LE, GE, LT, GT, LBrack, RBrack, Comma]);
 
 export function lexRadl(text: string, options: LexOptions = {}): LexResult {
@@ -96,10 +103,12 @@ export function lexRadl(text: string, options: LexOptions = {}): LexResult {
   const tokens: IToken[] = [];
   let depth = 0;
   let openRecipe: IToken | undefined;
+  let unterminatedString = false;
+  let tooDeep = false;
   for (const tok of result.tokens) {
     const type = tok.tokenType;
     if (type === StringLit) {
-      checkString(tok, text, diagnostics);
+      if (checkString(tok, text, diagnostics)) unterminatedString = true;
     } else if (type === NumberLit) {
       if (!tok.image.includes(".") && tok.image.length > 15 && Number(tok.image) > Number.MAX_SAFE_INTEGER) {
         diagnostics.push({
@@ -115,6 +124,15 @@ export function lexRadl(text: string, options: LexOptions = {}): LexResult {
       openRecipe = undefined;
     } else if (type === LParen) {
       depth++;
+      if (depth > MAX_NESTING && !tooDeep) {
+        tooDeep = true;
+        diagnostics.push({
+          code: "E-PARSE-SYNTAX",
+          severity: "error",
+          message: `parentheses nest deeper than ${MAX_NESTING} levels`,
+          span: tokenSpan(tok),
+        });
+      }
     } else if (type === RParen) {
       if (depth > 0) depth--;
     } else if (lenient && depth === 0 && PUNCTUATION_TOP_LEVEL.has(type)) {
@@ -146,14 +164,15 @@ export function lexRadl(text: string, options: LexOptions = {}): LexResult {
     tokens.push(syntheticToken(RecipeEnd, end));
   }
   diagnostics.sort((a, b) => (a.span?.offset ?? 0) - (b.span?.offset ?? 0));
-  return { tokens, diagnostics, unterminatedRecipe };
+  return { tokens, diagnostics, unterminatedRecipe, unterminatedString, tooDeep };
 }
 
 function syntheticToken(type: typeof RecipeEnd, at: Span): IToken {
   return createTokenInstance(type, "", at.offset, at.offset, at.line, at.line, at.column, at.column);
 }
 
-function checkString(tok: IToken, text: string, diagnostics: Diagnostic[]): void {
+/** Reports malformed string literals; true when the string is unterminated. */
+function checkString(tok: IToken, text: string, diagnostics: Diagnostic[]): boolean {
   const payload = tok.payload as StringPayload;
   if (payload.backslashNewlineAt !== undefined) {
     diagnostics.push({
@@ -172,6 +191,7 @@ function checkString(tok: IToken, text: string, diagnostics: Diagnostic[]): void
       expected: [payload.quote],
     });
   }
+  return payload.unterminated === true;
 }
 
 function describeIllegal(chars: string, text: string, offset: number): string {

@@ -40,12 +40,12 @@ export function parseRadl(text: string, options: ParseOptions = {}): ParseResult
       return finish(document, diagnostics, options);
     }
     const lexed = lexRadl(text, options.lenient ? { lenient: true } : {});
-    const parsed = parseTokens(lexed.tokens, text);
+    const parsed = lexed.tooDeep ? { sections: [], diagnostics: [] } : parseTokens(lexed.tokens, text);
     diagnostics = lexed.diagnostics;
     const eof = text.length;
     for (const d of parsed.diagnostics) {
-      // After an unterminated recipe the rest of the input was recipe text: errors at the end are noise.
-      if (lexed.unterminatedRecipe && d.span && d.span.offset >= eof) continue;
+      // After an unterminated recipe or string, "missing ')' at the end" is the same mistake again.
+      if ((lexed.unterminatedRecipe || lexed.unterminatedString) && d.span && d.span.offset >= eof) continue;
       diagnostics.push(d);
     }
     // Lexical errors leave a well-formed token stream, so building still finds real problems;
