@@ -193,7 +193,10 @@ const APPLICATIONS = "disk.0.applications";
  */
 export function reconfigureRadl(stored: RadlDocument, doc: RadlDocument): RadlDocument {
   const radl = clone(stored);
-  for (const configure of doc.configures) radl.configures = replaceById(radl.configures, clone(configure));
+  for (const configure of doc.configures) {
+    // `configure X` names the stored definition; REF would replace the recipe by nothing
+    if (!configure.reference) radl.configures = replaceById(radl.configures, clone(configure));
+  }
   radl.contextualize = mergeContextualize(radl.contextualize, doc.contextualize);
   radl.systems = radl.systems.map((system) => {
     const requested = doc.systems.find((s) => s.id === system.id && !s.reference);

@@ -331,6 +331,7 @@ test("Reconfigure: configures added or replaced, contextualize merged, other sec
       configures: [
         { id: "front", reference: false, recipe: "\n- hosts: all\n" },
         { id: "new", reference: false, recipe: null },
+        { id: "wn", reference: true, recipe: null },
       ],
       deploys: [{ system: "front", count: lit("5") }],
       contextualize: contextualize(undefined, [ctxItem("front", "new", "2")]),
