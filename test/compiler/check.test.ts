@@ -4,7 +4,17 @@ import { check } from "../../compiler/check.js";
 import type { Diagnostic } from "../../compiler/diagnostic.js";
 import type { SystemSec } from "../../compiler/ir.js";
 import { parseRadl } from "../../compiler/parse.js";
-import { bound, contextualize, doc, eq, features, lit, range } from "../support/radl-arbitrary.js";
+import fc from "fast-check";
+import {
+  bound,
+  contextualize,
+  doc,
+  eq,
+  features,
+  lit,
+  radlDocumentArb,
+  range,
+} from "../support/radl-arbitrary.js";
 
 /** Parses (which must succeed) and checks; returns `CODE@line:col` for every finding. */
 function checkText(text: string): Diagnostic[] {
@@ -384,5 +394,45 @@ test("duplicate system and network ids (possible in a hand-built IR) are reporte
       ["E-BUILD-DUPLICATE-ID", "system 'a' is defined more than once"],
       ["E-BUILD-DUPLICATE-ID", "network 'n' is defined more than once"],
     ],
+  );
+});
+
+const APPENDIX_C_CHECK_CODES = new Set([
+  "E-VAL-TYPE",
+  "E-VAL-OPERATOR",
+  "E-VAL-VALUE",
+  "E-VAL-UNIT",
+  "E-VAL-OUTPORTS",
+  "E-VAL-INDEX",
+  "E-VAL-INDEX-GAP",
+  "E-VAL-IFACE-NO-CONNECTION",
+  "E-VAL-NETWORK-REF",
+  "E-VAL-ANSIBLE-REF",
+  "E-VAL-ANSIBLE-HOST",
+  "E-VAL-ANSIBLE-CREDENTIALS",
+  "E-VAL-DEPLOY-SYSTEM",
+  "E-VAL-DEPLOY-COUNT",
+  "E-VAL-RECIPE-YAML",
+  "E-VAL-CTX-TIME",
+  "E-VAL-CTX-STEP",
+  "E-VAL-CTX-SYSTEM",
+  "E-VAL-CTX-CONFIGURE",
+  "E-BUILD-DUPLICATE-ID",
+  "W-YESNO-CASE",
+  "W-OUTPORTS-EMPTY",
+  "W-UNIT-LOOKS-LIKE-EXPONENT",
+  "W-CTX-OPTIONS-ONLY",
+]);
+
+test("check() never throws and only uses Appendix C codes, on any document the builder can produce", () => {
+  fc.assert(
+    fc.property(radlDocumentArb, (d) => {
+      for (const diagnostic of check(d)) {
+        assert.ok(APPENDIX_C_CHECK_CODES.has(diagnostic.code), diagnostic.code);
+        assert.equal(diagnostic.severity, diagnostic.code.startsWith("W-") ? "warning" : "error");
+        assert.ok(diagnostic.message.length > 0);
+      }
+    }),
+    { numRuns: 300 },
   );
 });
