@@ -4,3 +4,4 @@ export * from "./open.js";
 export * from "./purge.js";
 export { OwnerHasher } from "./owner-hash.js";
 export { DataCipher } from "./cipher.js";
+export * from "./recovery.js";

@@ -16,6 +16,7 @@ import type {
   InfrastructureSummary,
   InfrastructureUpdate,
   JobFilter,
+  JobGuard,
   JobRecord,
   JobState,
   JobUpdate,
@@ -35,6 +36,7 @@ import {
   checkOwners,
   checkTtl,
   jsonText,
+  jobConflict,
   jsonValueText,
   parseJsonObject,
   parseJsonValue,
@@ -290,7 +292,7 @@ export class MongoStore implements InfrastructureStore {
     return doc ? toJob(doc) : undefined;
   }
 
-  async updateJob(id: string, update: JobUpdate, expectStates?: readonly JobState[]): Promise<JobRecord> {
+  async updateJob(id: string, update: JobUpdate, guard: JobGuard = {}): Promise<JobRecord> {
     checkJobId(id);
     const set: Partial<JobDoc> = { updatedAt: Date.now() };
     if (update.state !== undefined) set.state = checkJobState(update.state);
@@ -299,17 +301,17 @@ export class MongoStore implements InfrastructureStore {
     if (update.holder !== undefined) set.holder = update.holder;
     if (update.attempts !== undefined) set.attempts = checkAttempts(update.attempts);
     const filter: Record<string, unknown> = { _id: id };
-    if (expectStates) {
-      expectStates.forEach(checkJobState);
-      filter.state = { $in: [...expectStates] };
+    if (guard.states) {
+      guard.states.forEach(checkJobState);
+      filter.state = { $in: [...guard.states] };
     }
+    if (guard.holder !== undefined) filter.holder = guard.holder;
     const result = await this.guard("update job", () =>
       this.locked(`job:${id}`, () => this.jobs.updateOne(filter, { $set: set })),
     );
     const job = await this.getJob(id);
     if (!job) throw new StoreNotFoundError("job", id);
-    if (result.matchedCount === 0)
-      throw new StoreConflictError(`Job ${id} is ${job.state}, not ${expectStates?.join(" or ")}`);
+    if (result.matchedCount === 0) throw new StoreConflictError(jobConflict(job, guard));
     return job;
   }
 

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { DataCipher } from "./cipher.js";
 import { StoreBackendError, StoreConflictError, StoreDecryptError, StoreNotFoundError } from "./errors.js";
 import { OwnerHasher } from "./owner-hash.js";
+import { jobConflict } from "./validate.js";
 import { isDuplicateKey, type SqlClient, type SqlParam } from "./sql-client.js";
 import type {
   InfrastructureRecord,
@@ -9,6 +10,7 @@ import type {
   InfrastructureSummary,
   InfrastructureUpdate,
   JobFilter,
+  JobGuard,
   JobRecord,
   JobState,
   JobUpdate,
@@ -259,7 +261,7 @@ export class SqlStore implements InfrastructureStore {
     return rows[0] && toJob(rows[0]);
   }
 
-  async updateJob(id: string, update: JobUpdate, expectStates?: readonly JobState[]): Promise<JobRecord> {
+  async updateJob(id: string, update: JobUpdate, guard: JobGuard = {}): Promise<JobRecord> {
     checkJobId(id);
     const sets: string[] = [];
     const params: SqlParam[] = [];
@@ -274,10 +276,15 @@ export class SqlStore implements InfrastructureStore {
     if (update.attempts !== undefined) set("attempts", checkAttempts(update.attempts));
     const where = ["id = ?"];
     const whereParams: SqlParam[] = [id];
-    if (expectStates) {
-      expectStates.forEach(checkJobState);
-      where.push(`state IN (${expectStates.map(() => "?").join(", ") || "NULL"})`);
-      whereParams.push(...expectStates);
+    if (guard.states) {
+      guard.states.forEach(checkJobState);
+      where.push(`state IN (${guard.states.map(() => "?").join(", ") || "NULL"})`);
+      whereParams.push(...guard.states);
+    }
+    if (guard.holder === null) where.push("holder IS NULL");
+    else if (guard.holder !== undefined) {
+      where.push("holder = ?");
+      whereParams.push(guard.holder);
     }
     const { changes } = await this.write("update job", () =>
       this.db.run(
@@ -287,8 +294,7 @@ export class SqlStore implements InfrastructureStore {
     );
     const job = await this.getJob(id);
     if (!job) throw new StoreNotFoundError("job", id);
-    if (changes === 0)
-      throw new StoreConflictError(`Job ${id} is ${job.state}, not ${expectStates?.join(" or ")}`);
+    if (changes === 0) throw new StoreConflictError(jobConflict(job, guard));
     return job;
   }
 

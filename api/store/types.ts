@@ -98,6 +98,14 @@ export interface JobUpdate {
   attempts?: number;
 }
 
+/** Conditions a job must meet for an update to be written (compare-and-set). */
+export interface JobGuard {
+  /** One of these states. */
+  states?: readonly JobState[];
+  /** Exactly this holder (`null` = no holder). */
+  holder?: string | null;
+}
+
 export interface JobFilter {
   states?: readonly JobState[];
   infId?: string;
@@ -138,8 +146,8 @@ export interface InfrastructureStore {
 
   createJob(job: NewJob): Promise<JobRecord>;
   getJob(id: string): Promise<JobRecord | undefined>;
-  /** With `expectStates`, writes only if the job is in one of them (StoreConflictError otherwise). */
-  updateJob(id: string, update: JobUpdate, expectStates?: readonly JobState[]): Promise<JobRecord>;
+  /** Writes only if the job matches `guard` (StoreConflictError otherwise). */
+  updateJob(id: string, update: JobUpdate, guard?: JobGuard): Promise<JobRecord>;
   /** Oldest first. */
   listJobs(filter?: JobFilter): Promise<JobRecord[]>;
 

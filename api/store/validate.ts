@@ -1,10 +1,23 @@
 import { StoreInputError } from "./errors.js";
-import { JOB_STATES, type JobState, type JsonObject, type JsonValue, type StoredOwner } from "./types.js";
+import {
+  JOB_STATES,
+  type JobGuard,
+  type JobRecord,
+  type JobState,
+  type JsonObject,
+  type JsonValue,
+  type StoredOwner,
+} from "./types.js";
 
 /** Checks shared by every backend, so that all of them refuse the same inputs before writing. */
 
 export function checkId(id: unknown, what = "infrastructure id"): string {
-  if (typeof id !== "string" || id.length === 0 || id.length > 255 || [...id].some((c) => c.charCodeAt(0) < 0x20)) {
+  if (
+    typeof id !== "string" ||
+    id.length === 0 ||
+    id.length > 255 ||
+    [...id].some((c) => c.charCodeAt(0) < 0x20)
+  ) {
     throw new StoreInputError(`Invalid ${what}: ${JSON.stringify(id)} (1 to 255 printable characters)`);
   }
   return id;
@@ -99,4 +112,12 @@ export function checkJobId(id: unknown): string {
     throw new StoreInputError(`Invalid job id ${JSON.stringify(id)} (1 to 64 letters, digits, _ . : -)`);
   }
   return id;
+}
+
+export function jobConflict(job: JobRecord, guard: JobGuard): string {
+  const wanted = [
+    guard.states ? `state ${guard.states.join(" or ")}` : "",
+    guard.holder !== undefined ? `holder ${guard.holder ?? "none"}` : "",
+  ].filter(Boolean);
+  return `Job ${job.id} (state ${job.state}, holder ${job.holder ?? "none"}) does not have ${wanted.join(" and ")}`;
 }

@@ -407,9 +407,22 @@ function storeSuite(backend: Backend): void {
       const b = await store.createJob({ id: "job-b", kind: "destroy", infId: "inf-2" });
       await assert.rejects(store.createJob({ id: "job-b", kind: "destroy" }), StoreConflictError);
 
-      const running = await store.updateJob(a.id, { state: "running", attempts: 1 }, ["queued"]);
+      const running = await store.updateJob(
+        a.id,
+        { state: "running", attempts: 1 },
+        { states: ["queued"], holder: "srv-1" },
+      );
       assert.equal(running.state, "running");
-      await assert.rejects(store.updateJob(a.id, { state: "running" }, ["queued"]), StoreConflictError);
+      await assert.rejects(
+        store.updateJob(a.id, { state: "running" }, { states: ["queued"] }),
+        StoreConflictError,
+      );
+      await assert.rejects(
+        store.updateJob(a.id, { state: "failed" }, { holder: "srv-2" }),
+        StoreConflictError,
+      );
+      await assert.rejects(store.updateJob(a.id, { state: "failed" }, { holder: null }), StoreConflictError);
+      assert.equal((await store.getJob(a.id))?.state, "running");
       await assert.rejects(store.updateJob("job-missing", { state: "failed" }), StoreNotFoundError);
 
       assert.deepEqual(
@@ -419,8 +432,9 @@ function storeSuite(backend: Backend): void {
       const done = await store.updateJob(
         a.id,
         { state: "succeeded", result: { vms: [0, 1] }, holder: null },
-        ["running"],
+        { states: ["running"] },
       );
+      assert.equal((await store.updateJob(b.id, { attempts: 1 }, { holder: null })).attempts, 1);
       assert.deepEqual(done.result, { vms: [0, 1] });
       assert.equal(done.holder, null);
       const failed = await store.updateJob(b.id, { state: "failed", error: "server restarted" });
@@ -447,9 +461,9 @@ function storeSuite(backend: Backend): void {
       );
       assert.equal(contenders.filter(Boolean).length, 1);
 
-      assert.equal(await store.acquireLease("inf:short", "srv-1", 50), true);
-      assert.equal(await store.acquireLease("inf:short", "srv-2", 50), false);
-      await sleep(80);
+      assert.equal(await store.acquireLease("inf:short", "srv-1", 400), true);
+      assert.equal(await store.acquireLease("inf:short", "srv-2", 400), false);
+      await sleep(500);
       assert.equal(
         await store.acquireLease("inf:short", "srv-2", 60_000),
         true,
