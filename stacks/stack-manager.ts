@@ -12,6 +12,9 @@ import {
   type Stack,
   type UpdateSummary,
 } from "@pulumi/pulumi/automation/index.js";
+import type { ResourceGraph } from "../compiler/graph/types.js";
+import type { RegisterOptions } from "../runtime/register.js";
+import { graphProgram } from "./graph-program.js";
 import { pendingOperations, readFileBackendLocks, type PendingOperation } from "./backend-locks.js";
 import { classifyEngineError } from "./classify-error.js";
 import {
@@ -72,6 +75,11 @@ export interface OperationOptions {
   /** Raw engine output, for logs. */
   onOutput?: (text: string) => void;
   message?: string;
+}
+
+export interface GraphOperationOptions extends OperationOptions {
+  /** Passed to registerGraph (extra factories for tokens outside the table). */
+  register?: RegisterOptions;
 }
 
 export interface UpOutcome {
@@ -225,6 +233,25 @@ export class StackManager {
       const result = await s.up({ ...run, message: options.message, color: "never" });
       return { outputs: result.outputs, summary: result.summary };
     });
+  }
+
+  /** `up` of the inline program that registers `graph` (checked before the engine starts). */
+  async upGraph(
+    stack: string,
+    graph: ResourceGraph,
+    options: GraphOperationOptions = {},
+  ): Promise<UpOutcome> {
+    validateStackName(stack);
+    return this.up(stack, graphProgram(graph, options.register), options);
+  }
+
+  async previewGraph(
+    stack: string,
+    graph: ResourceGraph,
+    options: GraphOperationOptions = {},
+  ): Promise<PreviewOutcome> {
+    validateStackName(stack);
+    return this.preview(stack, graphProgram(graph, options.register), options);
   }
 
   async refresh(stack: string, options: RefreshOptions = {}): Promise<UpdateSummary> {
