@@ -7,6 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import type { AuthItem } from "../../compiler/auth/types.js";
 import type { VmStackOutput } from "../../compiler/graph/types.js";
 import {
   lowerPlan,
@@ -34,7 +35,7 @@ after(async () => {
 });
 
 const drivers = driverRegistry();
-const auth = [{ type: "InfrastructureManager", username: "u", password: "p" }, { type: "Dummy" }];
+const auth: AuthItem[] = [{ type: "InfrastructureManager", username: "u", password: "p" }, { type: "Dummy" }];
 const document = doc({
   networks: [network("public", { outbound: "yes" })],
   systems: [system("front", { "net_interface.0.connection": "public" })],
