@@ -62,20 +62,38 @@ interface JobRow {
 
 /** Schema steps, applied in order once each; every statement is itself idempotent. */
 function migrations(dialect: "sqlite" | "mysql"): string[][] {
-  const big = dialect === "mysql" ? "LONGTEXT" : "TEXT";
-  const int64 = dialect === "mysql" ? "BIGINT" : "INTEGER";
-  const seq =
-    dialect === "mysql" ? "seq BIGINT AUTO_INCREMENT PRIMARY KEY" : "seq INTEGER PRIMARY KEY AUTOINCREMENT";
-  const tail = dialect === "mysql" ? " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" : "";
+  const mysql = dialect === "mysql";
+  const big = mysql ? "LONGTEXT" : "TEXT";
+  const int64 = mysql ? "BIGINT" : "INTEGER";
+  const seq = mysql ? "seq BIGINT AUTO_INCREMENT PRIMARY KEY" : "seq INTEGER PRIMARY KEY AUTOINCREMENT";
+  const tail = mysql ? " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" : "";
+  // MySQL 8 has no CREATE INDEX IF NOT EXISTS: there, indexes are declared inside CREATE TABLE.
+  const table = (name: string, columns: string, indexes: [string, string][]) => [
+    `CREATE TABLE IF NOT EXISTS ${name} (${columns}${mysql ? indexes.map(([n, c]) => `, INDEX ${n} (${c})`).join("") : ""})${tail}`,
+    ...(mysql ? [] : indexes.map(([n, c]) => `CREATE INDEX IF NOT EXISTS ${n} ON ${name} (${c})`)),
+  ];
   return [
     [
-      `CREATE TABLE IF NOT EXISTS radl_inf (${seq}, id VARCHAR(255) NOT NULL UNIQUE, deleted INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL, created_at ${int64} NOT NULL, updated_at ${int64} NOT NULL, owners ${big} NOT NULL, data ${big} NOT NULL, secrets ${big})${tail}`,
-      "CREATE INDEX IF NOT EXISTS radl_inf_deleted ON radl_inf (deleted, updated_at)",
-      `CREATE TABLE IF NOT EXISTS radl_inf_owner (inf_id VARCHAR(255) NOT NULL, owner_key VARCHAR(128) NOT NULL, PRIMARY KEY (inf_id, owner_key))${tail}`,
-      "CREATE INDEX IF NOT EXISTS radl_inf_owner_key ON radl_inf_owner (owner_key)",
-      `CREATE TABLE IF NOT EXISTS radl_job (${seq}, id VARCHAR(64) NOT NULL UNIQUE, inf_id VARCHAR(255), kind VARCHAR(64) NOT NULL, state VARCHAR(16) NOT NULL, params ${big} NOT NULL, result ${big}, error ${big}, holder VARCHAR(255), attempts INTEGER NOT NULL, created_at ${int64} NOT NULL, updated_at ${int64} NOT NULL)${tail}`,
-      "CREATE INDEX IF NOT EXISTS radl_job_state ON radl_job (state)",
-      `CREATE TABLE IF NOT EXISTS radl_lease (name VARCHAR(255) NOT NULL PRIMARY KEY, holder VARCHAR(255) NOT NULL, expires_at ${int64} NOT NULL)${tail}`,
+      ...table(
+        "radl_inf",
+        `${seq}, id VARCHAR(255) NOT NULL UNIQUE, deleted INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL, created_at ${int64} NOT NULL, updated_at ${int64} NOT NULL, owners ${big} NOT NULL, data ${big} NOT NULL, secrets ${big}`,
+        [["radl_inf_deleted", "deleted, updated_at"]],
+      ),
+      ...table(
+        "radl_inf_owner",
+        "inf_id VARCHAR(255) NOT NULL, owner_key VARCHAR(128) NOT NULL, PRIMARY KEY (inf_id, owner_key)",
+        [["radl_inf_owner_key", "owner_key"]],
+      ),
+      ...table(
+        "radl_job",
+        `${seq}, id VARCHAR(64) NOT NULL UNIQUE, inf_id VARCHAR(255), kind VARCHAR(64) NOT NULL, state VARCHAR(16) NOT NULL, params ${big} NOT NULL, result ${big}, error ${big}, holder VARCHAR(255), attempts INTEGER NOT NULL, created_at ${int64} NOT NULL, updated_at ${int64} NOT NULL`,
+        [["radl_job_state", "state"]],
+      ),
+      ...table(
+        "radl_lease",
+        `name VARCHAR(255) NOT NULL PRIMARY KEY, holder VARCHAR(255) NOT NULL, expires_at ${int64} NOT NULL`,
+        [],
+      ),
     ],
   ];
 }
