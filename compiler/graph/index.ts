@@ -18,3 +18,4 @@ export * from "./tokens.js";
 export * from "./errors.js";
 export * from "./validate.js";
 export * from "./names.js";
+export * from "./serialize.js";

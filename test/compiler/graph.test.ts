@@ -74,6 +74,20 @@ test("a graph round-trips through JSON unchanged", () => {
   assert.equal(JSON.stringify(back), JSON.stringify(g));
 });
 
+test("graphToJson/graphFromJson store a graph and refuse a broken one", async () => {
+  const { graphFromJson, graphToJson } = await import("../../compiler/graph/index.js");
+  const g = sampleGraph();
+  assert.deepEqual(graphFromJson(graphToJson(g)), g);
+  assert.throws(
+    () => graphFromJson("{nope"),
+    (e: unknown) => e instanceof MalformedGraphError && /not JSON/.test(e.message),
+  );
+  const broken = sampleGraph();
+  broken.nodes[1]!.options!.parent = "gone";
+  assert.throws(() => graphToJson(broken), DanglingReferenceError);
+  assert.throws(() => graphFromJson(JSON.stringify(broken)), DanglingReferenceError);
+});
+
 test("an unknown token is a typed error naming node and token", () => {
   const g = sampleGraph();
   g.nodes[1]!.type = "aws:ec2/instance:Instanse";
