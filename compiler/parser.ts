@@ -110,10 +110,26 @@ function firstTokens(paths: TokenType[][]): string[] {
 const SECTION_KEYWORDS = [Description, Ansible, Network, System, Configure, Contextualize, Deploy];
 const SECTION_START = new Set<TokenType>(SECTION_KEYWORDS);
 
+const FEATURE_BODIES = new Set(["featureSection", "ansibleSection", "softFeature", "containsFeature"]);
+
+function continuations(ruleName: string, previous: IToken | undefined): string[] {
+  const afterOpen = previous?.tokenType === LParen;
+  if (FEATURE_BODIES.has(ruleName)) return afterOpen ? [label(Identifier), label(Soft)] : [label(And)];
+  if (ruleName === "contextualizeSection") return [label(Option), label(System)];
+  if (ruleName === "configureSection" && afterOpen) return [label(RecipeBegin)];
+  return [];
+}
+
 const errorMessageProvider = {
   buildMismatchTokenMessage(o: { expected: TokenType; actual: IToken; previous: IToken; ruleName: string }) {
     // Repetition recovery at the top level reports "expected EOF": what fits there is a section.
     if (o.expected === EOF) return expectation(SECTION_KEYWORDS.map(label), o.actual);
+    // Chevrotain names only the closing ')' after an optional or repeated part that was skipped;
+    // the parts that could have continued there belong to the expected set too.
+    if (o.expected === RParen) {
+      const more = continuations(o.ruleName, o.previous);
+      if (more.length > 0) return expectation([...more, label(RParen)], o.actual);
+    }
     return expectation([label(o.expected)], o.actual);
   },
   buildNotAllInputParsedMessage(o: { firstRedundant: IToken; ruleName: string }) {

@@ -28,6 +28,18 @@ test("several syntax errors in one pass, each with position and expected tokens"
   assert.deepEqual(r.diagnostics[2]?.expected, ["number"]);
   assert.ok(r.diagnostics.every((d) => d.source === "bad.radl" && d.severity === "error"));
   assert.match(r.diagnostics[2]!.message, /expected number but found identifier "x"/);
+  // After a skipped optional part the closing ')' is not the only thing that fits.
+  assert.deepEqual(parseRadl("system a ( step = 1 )").diagnostics[0]?.expected, [
+    "identifier",
+    "'soft'",
+    "')'",
+  ]);
+  assert.deepEqual(parseRadl("system a ( p = 'x' q = 1 )").diagnostics[0]?.expected, ["'and'", "')'"]);
+  assert.deepEqual(parseRadl("contextualize ( x )").diagnostics[0]?.expected, [
+    "'option'",
+    "'system'",
+    "')'",
+  ]);
 });
 
 test("lexical and build errors are reported together", () => {
