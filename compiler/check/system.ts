@@ -164,6 +164,7 @@ export function splitIndexedName(
 
 interface IndexUse {
   index: number;
+  suffix: string;
   name: string;
   value: FeatureValue;
 }
@@ -192,7 +193,7 @@ function checkIndexedFeatures(ctx: CheckContext, features: FeatureSet, fallbackS
     if (checkTyped(ctx, name, value, check, fallbackSpan) && value.kind === "contains") {
       checkApplications(ctx, name, value, value.span ?? fallbackSpan);
     }
-    uses[parts.family].push({ index: Number(parts.index), name, value });
+    uses[parts.family].push({ index: Number(parts.index), suffix: parts.suffix, name, value });
   }
 
   for (const family of ["net_interface", "disk"] as const) {
@@ -213,7 +214,7 @@ function checkIndexedFeatures(ctx: CheckContext, features: FeatureSet, fallbackS
   }
 
   const withConnection = new Set(
-    uses.net_interface.filter((u) => u.name === `net_interface.${u.index}.connection`).map((u) => u.index),
+    uses.net_interface.filter((u) => u.suffix === "connection").map((u) => u.index),
   );
   const reported = new Set<number>();
   for (const use of uses.net_interface) {

@@ -120,6 +120,11 @@ const cases: Case[] = [
     message: /expected an index/,
   },
   {
+    id: "an index with leading zeros reads as its number (REF int())",
+    text: "network n ()\nsystem s (\n  net_interface.00.connection = 'n' and\n  disk.00.os.name = 'linux'\n)\n",
+    expected: [],
+  },
+  {
     id: "V15 disks.free_size / net_interfaces.count are free names",
     text: "system s (\n  disks.free_size = 1G and\n  net_interfaces.count = 1\n)\n",
     expected: [],
