@@ -137,7 +137,7 @@ async function main(): Promise<void> {
     const ratio = median(ours) / median(cli);
     console.log(`up of 1 VM on a new stack, median of ${runs}:`);
     console.log(`  StackManager.up         ${secs(median(ours))}   (runs: ${ours.map(secs).join(", ")})`);
-    console.log(`  plain Automation API up${secs(median(cli))}   (runs: ${cli.map(secs).join(", ")})`);
+    console.log(`  plain Automation API up ${secs(median(cli))}   (runs: ${cli.map(secs).join(", ")})`);
     console.log(`  overhead               ${((ratio - 1) * 100).toFixed(1)} %\n`);
 
     // 2. create + destroy N infrastructures at concurrency C
