@@ -1,8 +1,12 @@
 import { checkCommand } from "./check.js";
 import type { Command } from "./command.js";
 import { convertCommand } from "./convert.js";
+import { destroyCommand } from "./destroy.js";
 import { fmtCommand } from "./fmt.js";
 import { helpCommand } from "./help.js";
+import { outputsCommand } from "./outputs.js";
+import { previewCommand } from "./preview.js";
+import { upCommand } from "./up.js";
 import { versionCommand } from "./version.js";
 
 /**
@@ -18,6 +22,10 @@ export const COMMANDS: readonly Command[] = [
   checkCommand,
   fmtCommand,
   convertCommand,
+  previewCommand,
+  upCommand,
+  destroyCommand,
+  outputsCommand,
   helpCommand,
   versionCommand,
 ];

@@ -1,0 +1,102 @@
+import { basename, extname } from "node:path";
+import { parseAuthText } from "../compiler/auth/index.js";
+import { isError } from "../compiler/diagnostic.js";
+import { loadRadl } from "../compiler/load.js";
+import { driverRegistry } from "../providers/registry.js";
+import type { DeploymentInput } from "../stacks/deployment.js";
+import { upDeployment } from "../stacks/deployment.js";
+import { OperationCancelledError } from "../stacks/errors.js";
+import { StackManager } from "../stacks/stack-manager.js";
+import { parseCommandArgs, type Command } from "./command.js";
+import { reportDiagnostics } from "./diagnostics.js";
+import { UsageError } from "./errors.js";
+import { EXIT_INVALID, EXIT_OK } from "./exit-codes.js";
+import { readInput } from "./input.js";
+import type { Io } from "./io.js";
+import { EXIT_INTERRUPTED, formatChanges, progressPrinter, withInterrupt } from "./progress.js";
+
+export const ENVIRONMENT_HELP = `Environment: IM_DATA_DIR (data directory, default ./data: stored plans, passphrase, file
+backend), PULUMI_BACKEND_URL (default file://<data>/state), PULUMI_CONFIG_PASSPHRASE (default a
+passphrase generated once in the data directory).`;
+
+const DEPLOY_OPTIONS = { auth: { type: "string" }, stack: { type: "string" } } as const;
+
+/** FILE, --auth AUTHFILE and --stack of preview/up, read and checked; undefined if the RADL is invalid. */
+export async function readDeploymentArgs(
+  command: string,
+  args: string[],
+  io: Io,
+): Promise<Omit<DeploymentInput, "drivers"> | undefined> {
+  const { values, positionals } = parseCommandArgs(command, args, DEPLOY_OPTIONS);
+  if (positionals.length !== 1) throw new UsageError("exactly one FILE is needed", command);
+  if (values.auth === undefined) throw new UsageError("--auth AUTHFILE is needed", command);
+  const input = await readInput(positionals[0]!, io);
+  const authInput = await readInput(values.auth, io);
+  const loaded = loadRadl(input.text, { source: input.source });
+  reportDiagnostics(io, loaded.diagnostics, input.text);
+  if (!loaded.document || loaded.diagnostics.some(isError)) return undefined;
+  const auth = parseAuthText(authInput.text, { strict: true, source: authInput.source });
+  return { stack: values.stack ?? stackNameOf(input.path), document: loaded.document, auth };
+}
+
+/** The default stack name: the file's name without extension, with characters stacks refuse replaced. */
+function stackNameOf(path: string): string {
+  const name = basename(path, extname(path)).replace(/[^A-Za-z0-9_.-]/g, "-");
+  return name === "" || name === "-" ? "radl" : name;
+}
+
+/** Runs a stack operation with Ctrl-C cancelling it; a cancelled operation exits 130. */
+export async function runInterruptible(
+  io: Io,
+  body: (signal: AbortSignal) => Promise<number>,
+): Promise<number> {
+  try {
+    return await withInterrupt(io, body);
+  } catch (error) {
+    if (error instanceof OperationCancelledError) {
+      io.err(`radl: ${error.message}\n`);
+      return EXIT_INTERRUPTED;
+    }
+    throw error;
+  }
+}
+
+export const upCommand: Command = {
+  name: "up",
+  summary: "deploy a RADL file as a stack, or bring the stack in line with the file",
+  usage: "radl up FILE --auth AUTHFILE [--stack NAME]",
+  details: `Plans FILE with the clouds of AUTHFILE (IM auth lines, one item per line) and brings the
+stack NAME (default: FILE's name) up to it through the Pulumi engine, showing each resource as it
+changes. Running it again on the same file changes nothing; on an edited file, VMs are added or
+removed (highest ids first) and the others keep their ids. Ctrl-C cancels the operation (exit 130).
+
+${ENVIRONMENT_HELP}
+
+Exit status: 0 deployed, 1 invalid input or failed operation, 2 usage error or unreadable file,
+130 interrupted.`,
+
+  async run(args, { io }) {
+    const input = await readDeploymentArgs("up", args, io);
+    if (!input) return EXIT_INVALID;
+    const manager = await StackManager.open();
+    try {
+      return await runInterruptible(io, async (signal) => {
+        io.out(`Updating stack ${input.stack}\n`);
+        const started = Date.now();
+        const outcome = await upDeployment(
+          manager,
+          { ...input, drivers: driverRegistry() },
+          { signal, onEvent: progressPrinter(io), message: "radl up" },
+        );
+        const seconds = ((Date.now() - started) / 1000).toFixed(1);
+        const vms = Object.keys((outcome.outputs.vms?.value ?? {}) as object).length;
+        io.out(
+          `Stack ${input.stack}: ${formatChanges(outcome.summary.resourceChanges)}; ${vms} VMs (${seconds} s)\n`,
+        );
+        return EXIT_OK;
+      });
+    } finally {
+      await manager.close();
+    }
+  },
+};
