@@ -4,6 +4,7 @@ import { convertCommand } from "./convert.js";
 import { destroyCommand } from "./destroy.js";
 import { fmtCommand } from "./fmt.js";
 import { helpCommand } from "./help.js";
+import { serveCommand } from "./serve.js";
 import { outputsCommand } from "./outputs.js";
 import { previewCommand } from "./preview.js";
 import { upCommand } from "./up.js";
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   upCommand,
   destroyCommand,
   outputsCommand,
+  serveCommand,
   helpCommand,
   versionCommand,
 ];

@@ -1,0 +1,105 @@
+import { readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import type { FastifyInstance } from "fastify";
+import type { Contextualizer } from "../compiler/plan/index.js";
+import { driverRegistry } from "../providers/registry.js";
+import { StackManager } from "../stacks/stack-manager.js";
+import { authenticatorFromConfig } from "./auth/index.js";
+import { loadPulumiPassphrase, type ImConfig } from "./config/index.js";
+import { ImService } from "./operations/service.js";
+import { buildRestApp } from "./rest/app.js";
+import { openConfiguredStore, type InfrastructureStore } from "./store/index.js";
+
+export interface StartOptions {
+  /** Override REST_PORT (tests pass 0 for a random port). */
+  restPort?: number;
+  restAddress?: string;
+  contextualizer?: Contextualizer;
+  /** Engine parallelism of the StackManager (default ENGINE_PARALLELISM). */
+  parallelism?: number;
+}
+
+export interface RunningServers {
+  service: ImService;
+  store: InfrastructureStore;
+  stacks: StackManager;
+  /** `http(s)://<address>:<port>` of the REST API, or undefined when ACTIVATE_REST is false. */
+  restUrl?: string;
+  rest?: FastifyInstance;
+  /** Stops accepting requests, waits for running jobs, closes the store and the stack manager. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the IM service from a loaded configuration: DATA_DB, the stack manager, the
+ * operations (recovering unfinished jobs) and the REST API. The XML-RPC server is added here too
+ * (ACTIVATE_XMLRPC, XMLRPC_PORT): it calls the same `ImService`.
+ */
+export async function startServers(config: ImConfig, options: StartOptions = {}): Promise<RunningServers> {
+  const im = config.im;
+  const store = await openConfiguredStore(config);
+  let stacks: StackManager | undefined;
+  try {
+    const parallelism = options.parallelism ?? (im.ENGINE_PARALLELISM as number | undefined);
+    stacks = await StackManager.open({
+      dataDir: config.dataDir,
+      backendUrl: config.pulumiBackendUrl,
+      passphrase: loadPulumiPassphrase(config),
+      ...(parallelism ? { parallelism } : {}),
+    });
+    const service = new ImService({
+      store,
+      stacks,
+      drivers: driverRegistry(),
+      authenticator: authenticatorFromConfig(config),
+      bootMode: im.BOOT_MODE,
+      vmInfoUpdateFrequency: im.VM_INFO_UPDATE_FREQUENCY,
+      ...(options.contextualizer ? { contextualizer: options.contextualizer } : {}),
+    });
+    await service.start();
+
+    let rest: FastifyInstance | undefined;
+    let restUrl: string | undefined;
+    if (im.ACTIVATE_REST) {
+      const https = im.REST_SSL
+        ? {
+            key: readFileSync(im.REST_SSL_KEYFILE as string),
+            cert: readFileSync(im.REST_SSL_CERTFILE as string),
+            ...(im.REST_SSL_CA_CERTS ? { ca: readFileSync(im.REST_SSL_CA_CERTS as string) } : {}),
+          }
+        : undefined;
+      rest = buildRestApp({
+        service,
+        settings: im as unknown as Parameters<typeof buildRestApp>[0]["settings"],
+        ...(https ? { https } : {}),
+      });
+      await rest.listen({
+        port: options.restPort ?? im.REST_PORT,
+        host: options.restAddress ?? im.REST_ADDRESS,
+      });
+      const address = rest.server.address() as AddressInfo;
+      const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+      restUrl = `${https ? "https" : "http"}://${host}:${address.port}`;
+    }
+    // XML-RPC hook: build the XML-RPC server over `service` here when im.ACTIVATE_XMLRPC is set.
+
+    const opened = stacks;
+    return {
+      service,
+      store,
+      stacks: opened,
+      ...(rest ? { rest } : {}),
+      ...(restUrl ? { restUrl } : {}),
+      async close() {
+        await rest?.close();
+        await service.close();
+        await opened.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await stacks?.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+}
