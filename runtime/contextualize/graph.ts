@@ -215,8 +215,9 @@ export class CommandContextualizer implements Contextualizer {
       name: "ctxt-bundle",
       args: {
         connection: serverKeyed,
+        // A FileArchive's contents land directly in remotePath (checked with command 1.2.1 on the rig).
         source: { asset: { kind: "fileArchive", path: this.bundleDir(inf.id) } },
-        remotePath: conf,
+        remotePath: gen,
       },
       options: { parent: CTXT_COMPONENT, dependsOn: ["ctxt-tool"] },
     });

@@ -122,7 +122,7 @@ test(
     assert.match(later.log, /skipped: step step1 failed/);
     assert.equal(existsSync(join(rig.workers[1]!.root, "opt/im-test/wn2-later")), false);
     for (const key of ["0-basic", "1-basic", "0-main", "1-main", "0-step1", "1-step2"])
-      assert.equal(results.get(key)?.ok, true, key);
+      assert.equal(results.get(key)?.ok, true, `${key}: ${results.get(key)?.log}`);
     assert.equal(
       readFileSync(join(rig.workers[0]!.root, "opt/im-test/wn-configured"), "utf8"),
       "wn-1.localdomain master=front.localdomain",

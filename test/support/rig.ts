@@ -213,6 +213,8 @@ export function radlDocument(spec: DocSpec): RadlDocument {
 
 export const FRONT_RECIPE = (prv: string): string => `
 - tasks:
+  - name: Make the test directory
+    file: path=/opt/im-test state=directory mode=0755
   - name: Write the token
     copy: dest=/opt/im-test/token content="token-{{IM_INFRASTRUCTURE_ID}}-{{IM_NODE_NUM}}"
   - name: Serve /opt/im-test
@@ -223,6 +225,8 @@ export const WN_RECIPE = (prv: string, front: string): string => `
 - vars:
     marker: "{{IM_NODE_FQDN}} master={{IM_MASTER_FQDN}}"
   tasks:
+  - name: Make the test directory
+    file: path=/opt/im-test state=directory mode=0755
   - name: Write the configured marker
     copy: dest=/opt/im-test/wn-configured content="{{marker}}"
   - name: Fetch the token of the front
