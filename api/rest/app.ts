@@ -720,6 +720,14 @@ export function buildRestApp(options: RestAppOptions): FastifyInstance {
   app.setErrorHandler((err, req, reply) => {
     const e = err as { statusCode?: number; code?: string; message: string };
     if (e.code === "FST_ERR_CTP_BODY_TOO_LARGE") return sendError(req, reply, 413, "Request body too large");
+    if (e.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      return sendError(
+        req,
+        reply,
+        415,
+        `Unsupported Media Type ${pythonList(mediaList(header(req, "content-type")))}`,
+      );
+    }
     if (e.statusCode && e.statusCode >= 400) return sendError(req, reply, e.statusCode, e.message);
     return sendError(req, reply, 500, e.message);
   });
