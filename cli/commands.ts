@@ -1,5 +1,6 @@
 import { checkCommand } from "./check.js";
 import type { Command } from "./command.js";
+import { compileCommand } from "./compile.js";
 import { convertCommand } from "./convert.js";
 import { destroyCommand } from "./destroy.js";
 import { fmtCommand } from "./fmt.js";
@@ -23,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   checkCommand,
   fmtCommand,
   convertCommand,
+  compileCommand,
   previewCommand,
   upCommand,
   destroyCommand,

@@ -1,0 +1,245 @@
+import { createHash } from "node:crypto";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, extname, join, relative } from "node:path";
+import { parseAuthText } from "../compiler/auth/index.js";
+import type { AuthItem } from "../compiler/auth/types.js";
+import { isError } from "../compiler/diagnostic.js";
+import { emitProject, type EmittedProject } from "../compiler/emit/index.js";
+import type { ResourceGraph } from "../compiler/graph/types.js";
+import type { RadlDocument } from "../compiler/ir.js";
+import { loadRadl } from "../compiler/load.js";
+import { lowerPlan, planDeployment, type DriverLookup } from "../compiler/plan/index.js";
+import type { RandomSource } from "../compiler/plan/types.js";
+import { driverRegistry } from "../providers/registry.js";
+import { parseCommandArgs, type Command } from "./command.js";
+import { reportDiagnostics } from "./diagnostics.js";
+import { OutputFileError, UsageError } from "./errors.js";
+import { EXIT_INVALID, EXIT_OK } from "./exit-codes.js";
+import { readInput } from "./input.js";
+
+export interface CompileInput {
+  document: RadlDocument;
+  auth: AuthItem[];
+  stack: string;
+  /** Seeds the plan's random choices, so the same input gives the same project. */
+  seed: string;
+  source?: string;
+  drivers?: DriverLookup;
+}
+
+/**
+ * A random source drawn from sha256(seed, counter): plan choices that are random for the server
+ * (names with a UUID, generated keys) are the same on every compile of the same input (rule D1).
+ */
+export function seededRandom(seed: string): RandomSource {
+  let counter = 0;
+  return {
+    bytes(length) {
+      const out = new Uint8Array(length);
+      let filled = 0;
+      while (filled < length) {
+        const block = createHash("sha256").update(`${seed}\0${counter++}`).digest();
+        const n = Math.min(block.length, length - filled);
+        out.set(block.subarray(0, n), filled);
+        filled += n;
+      }
+      return out;
+    },
+  };
+}
+
+/** Plan and lower as the server does (built-in drivers), then print the project. */
+export async function compileDocument(
+  input: CompileInput,
+): Promise<{ graph: ResourceGraph; project: EmittedProject }> {
+  const drivers = input.drivers ?? driverRegistry();
+  const plan = await planDeployment({
+    infId: input.stack,
+    document: input.document,
+    auth: input.auth,
+    drivers,
+    mode: "converge",
+    random: seededRandom(input.seed),
+  });
+  const graph = lowerPlan(plan, drivers, { auth: input.auth });
+  const project = emitProject(graph, {
+    stack: input.stack,
+    ...(input.source !== undefined ? { source: input.source } : {}),
+  });
+  return { graph, project };
+}
+
+/** Files in an output directory that are not the project's own: dependencies, build output, stack config. */
+function ignoredInDir(path: string): boolean {
+  const top = path.split("/")[0]!;
+  if (["node_modules", "bin", ".git", ".pulumi", "package-lock.json"].includes(top)) return true;
+  return /^Pulumi\.[^/]+\.yaml$/.test(path);
+}
+
+async function listFiles(dir: string): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const walk = async (current: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(current, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw new OutputFileError(current, (error as Error).message, { cause: error });
+    }
+    for (const e of entries) {
+      const full = join(current, e.name);
+      const rel = relative(dir, full).split("\\").join("/");
+      if (ignoredInDir(rel)) continue;
+      if (e.isDirectory()) await walk(full);
+      else if (e.isFile()) found.set(rel, await readFile(full, "utf8"));
+    }
+  };
+  await walk(dir);
+  return found;
+}
+
+export interface ProjectDiff {
+  added: string[];
+  removed: string[];
+  changed: { path: string; line: number; expected?: string; actual?: string }[];
+}
+
+/** What differs between DIR and the project that would be written: `added` = missing from DIR. */
+export async function diffProject(dir: string, files: Record<string, string>): Promise<ProjectDiff> {
+  const present = await listFiles(dir);
+  const diff: ProjectDiff = { added: [], removed: [], changed: [] };
+  for (const [path, text] of Object.entries(files)) {
+    const actual = present.get(path);
+    if (actual === undefined) diff.added.push(path);
+    else if (actual !== text) {
+      const a = actual.split("\n");
+      const b = text.split("\n");
+      let i = 0;
+      while (i < Math.max(a.length, b.length) && a[i] === b[i]) i++;
+      diff.changed.push({
+        path,
+        line: i + 1,
+        ...(b[i] !== undefined ? { expected: b[i] } : {}),
+        ...(a[i] !== undefined ? { actual: a[i] } : {}),
+      });
+    }
+  }
+  for (const path of [...present.keys()].sort()) if (!(path in files)) diff.removed.push(path);
+  return diff;
+}
+
+export function formatDiff(diff: ProjectDiff): string {
+  const out: string[] = [];
+  for (const p of diff.added) out.push(`missing: ${p}`);
+  for (const p of diff.removed) out.push(`not generated: ${p}`);
+  for (const c of diff.changed) {
+    out.push(`changed: ${c.path}:${c.line}`);
+    out.push(`  - ${c.actual ?? "(end of file)"}`);
+    out.push(`  + ${c.expected ?? "(end of file)"}`);
+  }
+  return out.map((l) => `${l}\n`).join("");
+}
+
+export function isEmptyDiff(diff: ProjectDiff): boolean {
+  return diff.added.length + diff.removed.length + diff.changed.length === 0;
+}
+
+/** Writes the project; stale files under `files/` (generated assets of an earlier compile) are removed. */
+export async function writeProject(dir: string, files: Record<string, string>): Promise<void> {
+  try {
+    const present = await listFiles(dir);
+    for (const path of present.keys()) {
+      if (path.startsWith("files/") && !(path in files)) await rm(join(dir, path), { force: true });
+    }
+    for (const [path, text] of Object.entries(files)) {
+      const full = join(dir, path);
+      await mkdir(dirname(full), { recursive: true });
+      await writeFile(full, text, "utf8");
+    }
+  } catch (error) {
+    if (error instanceof OutputFileError) throw error;
+    const e = error as NodeJS.ErrnoException;
+    throw new OutputFileError(
+      e.path ?? dir,
+      e.code === "EACCES" || e.code === "EPERM" ? "permission denied" : e.message,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+function stackNameOf(path: string): string {
+  const name = basename(path, extname(path)).replace(/[^A-Za-z0-9_.-]/g, "-");
+  return name === "" || name === "-" ? "radl" : name;
+}
+
+/** The auth items of cloud `id` plus the items that are not clouds (InfrastructureManager, VMRC). */
+function selectCloud(auth: AuthItem[], id: string): AuthItem[] {
+  if (!auth.some((a) => a.id === id)) throw new UsageError(`no auth item has id "${id}"`, "compile");
+  return auth.filter((a) => a.id === id || a.type === "InfrastructureManager" || a.type === "VMRC");
+}
+
+export const compileCommand: Command = {
+  name: "compile",
+  summary: "write a RADL file as a standalone Pulumi project (GitOps)",
+  usage: "radl compile FILE --auth AUTHFILE -o DIR [--cloud ID] [--stack NAME] [--check]",
+  details: `Plans FILE with the clouds of AUTHFILE exactly as the server and "radl up" do, and writes
+the resources as a standalone Pulumi TypeScript project into DIR: Pulumi.yaml, package.json (pinned
+SDK versions), tsconfig.json, index.ts with one explicit resource per line of the graph, README.md.
+Credentials are never written: the program reads them from Pulumi config keys that README.md
+lists. The same input always gives the same bytes.
+
+  --auth AUTHFILE  IM auth lines (one item per line)
+  -o, --out DIR    the project directory (created if missing)
+  --cloud ID       use only the auth item with this id
+  --stack NAME     stack name for the README and the plan (default: FILE's name)
+  --check          write nothing; exit 1 and print the differences when DIR is not what would be
+                   written (node_modules, bin, Pulumi.<stack>.yaml and package-lock.json are ignored)
+
+Exit status: 0 written (or up to date with --check), 1 invalid input or DIR out of date, 2 usage
+error, unreadable input or unwritable DIR.`,
+
+  async run(args, { io }) {
+    const { values, positionals } = parseCommandArgs("compile", args, {
+      auth: { type: "string" },
+      out: { type: "string", short: "o" },
+      cloud: { type: "string" },
+      stack: { type: "string" },
+      check: { type: "boolean" },
+    });
+    if (positionals.length !== 1) throw new UsageError("exactly one FILE is needed", "compile");
+    if (values.auth === undefined) throw new UsageError("--auth AUTHFILE is needed", "compile");
+    if (values.out === undefined) throw new UsageError("-o DIR is needed", "compile");
+    const input = await readInput(positionals[0]!, io);
+    const authInput = await readInput(values.auth, io);
+    const loaded = loadRadl(input.text, { source: input.source });
+    reportDiagnostics(io, loaded.diagnostics, input.text);
+    if (!loaded.document || loaded.diagnostics.some(isError)) return EXIT_INVALID;
+    let auth = parseAuthText(authInput.text, { strict: true, source: authInput.source });
+    if (values.cloud !== undefined) auth = selectCloud(auth, values.cloud);
+    const stack = values.stack ?? stackNameOf(input.path);
+    const { project } = await compileDocument({
+      document: loaded.document,
+      auth,
+      stack,
+      seed: `${stack}\n${input.text}`,
+      source: basename(input.source),
+    });
+    if (values.check) {
+      const diff = await diffProject(values.out, project.files);
+      if (isEmptyDiff(diff)) return EXIT_OK;
+      io.out(`${values.out} differs from what radl compile would write:\n${formatDiff(diff)}`);
+      return EXIT_INVALID;
+    }
+    await writeProject(values.out, project.files);
+    io.out(
+      `wrote ${Object.keys(project.files).length} files to ${values.out}` +
+        (project.config.length > 0
+          ? `; config keys to set: ${project.config.map((k) => k.key).join(", ")}`
+          : "") +
+        "\n",
+    );
+    return EXIT_OK;
+  },
+};
