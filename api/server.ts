@@ -1,11 +1,13 @@
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import type { Contextualizer } from "../compiler/plan/index.js";
 import { driverRegistry } from "../providers/registry.js";
 import { StackManager } from "../stacks/stack-manager.js";
 import { authenticatorFromConfig } from "./auth/index.js";
-import { loadPulumiPassphrase, type ImConfig } from "./config/index.js";
+import { ensureSecretFile, loadPulumiPassphrase, type ImConfig } from "./config/index.js";
 import { ImService } from "./operations/service.js";
 import { buildRestApp } from "./rest/app.js";
 import { openConfiguredStore, type InfrastructureStore } from "./store/index.js";
@@ -47,7 +49,11 @@ export async function startServers(config: ImConfig, options: StartOptions = {})
       passphrase: loadPulumiPassphrase(config),
       ...(parallelism ? { parallelism } : {}),
     });
+    // A server restarted on the same data directory is the same server: it takes back its own
+    // unfinished jobs at once instead of waiting for its old lease to expire.
+    const serverId = ensureSecretFile(join(config.dataDir, "server-id"), "DATA_DIR", () => randomUUID());
     const service = new ImService({
+      serverId,
       store,
       stacks,
       drivers: driverRegistry(),
