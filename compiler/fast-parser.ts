@@ -1,28 +1,33 @@
 /**
  * The fast path for well-formed RADL: a streaming scanner and a recursive-descent parser for the
- * grammar of spec radl.md §2.1, producing exactly the syntax tree the Chevrotain parser produces
- * (parser.ts), with no token objects and one string slice per recipe.
+ * grammar of spec radl.md §2.1 that builds the IR as it goes (through the same DocumentBuilder
+ * the Chevrotain path uses), with no token objects, no syntax tree and one slice per recipe.
  *
  * It gives up (returns null) at the first thing that is not plainly valid — any lexical or
  * syntax error, a recipe that does not close, a number out of range — and parse.ts then runs
  * the Chevrotain lexer and parser, which own every diagnostic and error recovery. So this file
- * never decides what an error is; it only has to accept the same documents with the same tree
- * (test/compiler/parse-fast-path.test.ts checks that on the corpus, the spec rows and random input).
+ * never decides what a lexical or syntax error is; it only has to accept the same documents and
+ * give the same IR and build diagnostics (test/compiler/parse-fast-path.test.ts checks that on the
+ * corpus, edge cases, generated documents and random token soup).
  */
 import type {
-  AstConfigure,
   AstContextualize,
   AstCtxItem,
   AstCtxOption,
-  AstDeploy,
-  AstFeature,
-  AstFeatureSection,
   AstName,
   AstNumber,
-  AstSection,
-  AstValue,
+  FeatureSectionKind,
 } from "./ast.js";
-import type { Comparator, NumLiteral, Span } from "./ir.js";
+import { DocumentBuilder, type BuildOptions } from "./build.js";
+import type { Diagnostic } from "./diagnostic.js";
+import {
+  emptyFeatureSet,
+  type Comparator,
+  type FeatureSet,
+  type NumLiteral,
+  type RadlDocument,
+  type Span,
+} from "./ir.js";
 import { MAX_NESTING } from "./lexer.js";
 
 const EOF: number = 0;
@@ -105,7 +110,10 @@ class FastParser {
   /** Nesting of feature lists (soft / contains blocks). */
   private depth = 0;
 
-  constructor(private readonly src: string) {
+  constructor(
+    private readonly src: string,
+    private readonly build: DocumentBuilder,
+  ) {
     if (src.charCodeAt(0) === 0xfeff) this.pos = 1;
     this.next();
   }
@@ -267,6 +275,13 @@ class FastParser {
     this.next();
   }
 
+  private ident(): string {
+    if (this.type !== IDENT) this.fail();
+    const text = this.text_;
+    this.next();
+    return text;
+  }
+
   private name(): AstName {
     if (this.type !== IDENT) this.fail();
     const n = { text: this.text_, span: this.tokenSpan() };
@@ -283,13 +298,11 @@ class FastParser {
 
   // ---- grammar ----
 
-  document(): AstSection[] {
-    const sections: AstSection[] = [];
-    while (this.type !== EOF) sections.push(this.section());
-    return sections;
+  document(): void {
+    while (this.type !== EOF) this.section();
   }
 
-  private section(): AstSection {
+  private section(): void {
     switch (this.type) {
       case K_DESCRIPTION:
       case K_NETWORK:
@@ -307,12 +320,12 @@ class FastParser {
     }
   }
 
-  private featureSection(): AstFeatureSection {
-    const kind = this.text_ as AstFeatureSection["kind"];
+  private featureSection(): void {
+    const kind = this.text_ as FeatureSectionKind;
     const start = this.tokenSpan();
     this.next();
     const id = this.name();
-    let features: AstFeature[] | null = null;
+    let features: FeatureSet | null = null;
     if (this.type === LPAREN) {
       this.next();
       features = this.featureList();
@@ -320,27 +333,26 @@ class FastParser {
     } else if (kind === "ansible") {
       this.fail();
     }
-    return { kind, id, features, span: this.spanFrom(start) };
+    this.build.featureSection(kind, id.text, id.span, features, this.spanFrom(start));
   }
 
-  private configure(): AstConfigure {
+  private configure(): void {
     const start = this.tokenSpan();
     this.next();
     const id = this.name();
     let hasBody = false;
-    let recipe: AstConfigure["recipe"] = null;
+    let recipe: string | null = null;
     if (this.type === LPAREN) {
       hasBody = true;
       this.next();
       if (this.type === RECIPE_BEGIN) recipe = this.recipe();
       this.expect(RPAREN);
     }
-    return { kind: "configure", id, hasBody, recipe, span: this.spanFrom(start) };
+    this.build.configure(id.text, id.span, hasBody, recipe, this.spanFrom(start));
   }
 
   /** `@begin` is the current token; its lines run to `@end` at the start of a line. */
-  private recipe(): { value: string; span: Span } {
-    const start = this.tokenSpan();
+  private recipe(): string {
     const s = this.src;
     const first = this.end;
     let p = first;
@@ -359,10 +371,10 @@ class FastParser {
     this.end = p + 4;
     this.pos = this.end;
     this.next();
-    return { value, span: this.spanFrom(start) };
+    return value;
   }
 
-  private contextualize(): AstContextualize {
+  private contextualize(): void {
     const start = this.tokenSpan();
     this.next();
     let time: AstNumber | undefined;
@@ -377,7 +389,7 @@ class FastParser {
     this.expect(RPAREN);
     const sec: AstContextualize = { kind: "contextualize", entries, span: this.spanFrom(start) };
     if (time) sec.time = time;
-    return sec;
+    this.build.contextualize(sec);
   }
 
   private ctxOption(): AstCtxOption {
@@ -412,55 +424,82 @@ class FastParser {
     return item;
   }
 
-  private deploy(): AstDeploy {
+  private deploy(): void {
     const start = this.tokenSpan();
     this.next();
-    const system = this.name();
-    const count = this.number();
-    const d: AstDeploy = { kind: "deploy", system, count, span: start };
-    if (this.type === IDENT) d.cloud = this.name();
-    d.span = this.spanFrom(start);
-    return d;
+    const system = this.ident();
+    if (this.type !== NUMBER) this.fail();
+    const count = numLiteral(this.text_);
+    this.next();
+    const cloud = this.type === IDENT ? this.ident() : undefined;
+    this.build.deploy(system, count, cloud, this.spanFrom(start));
   }
 
-  private featureList(): AstFeature[] {
+  private featureList(): FeatureSet {
     // Deep nesting is left to the Chevrotain path, which reports it (lexer.ts MAX_NESTING).
     if (++this.depth > MAX_NESTING) this.fail();
-    const features: AstFeature[] = [];
-    if (this.type !== IDENT && this.type !== K_SOFT) {
-      this.depth--;
-      return features;
-    }
-    features.push(this.feature());
-    while (this.type === K_AND) {
-      this.next();
-      features.push(this.feature());
+    const set = emptyFeatureSet();
+    if (this.type === IDENT || this.type === K_SOFT) {
+      this.feature(set);
+      while (this.type === K_AND) {
+        this.next();
+        this.feature(set);
+      }
     }
     this.depth--;
-    return features;
+    return set;
   }
 
-  private feature(): AstFeature {
+  private feature(set: FeatureSet): void {
     const start = this.tokenSpan();
     if (this.type === K_SOFT) {
       this.next();
-      const weight = this.number();
+      if (this.type !== NUMBER) this.fail();
+      const weight = numLiteral(this.text_);
+      this.next();
       this.expect(LPAREN);
       const features = this.featureList();
       this.expect(RPAREN);
-      return { kind: "soft", weight, features, span: this.spanFrom(start) };
+      this.build.addSoft(set, weight, features, this.spanFrom(start));
+      return;
     }
-    const name = this.name();
+    const name = this.ident();
     if (this.type === K_CONTAINS) {
       this.next();
       this.expect(LPAREN);
       const features = this.featureList();
       this.expect(RPAREN);
-      return { kind: "contains", name, features, span: this.spanFrom(start) };
+      this.build.addContains(set, name, features, this.spanFrom(start));
+      return;
     }
     const op = this.comparator();
-    const value = this.value();
-    return { kind: "simple", name, op, value, span: this.spanFrom(start) };
+    if (this.type === NUMBER) {
+      const num = numLiteral(this.text_);
+      this.next();
+      const unit = this.type === IDENT ? this.ident() : undefined;
+      this.build.addNumber(set, name, op, num, unit, this.spanFrom(start));
+    } else if (this.type === STRING) {
+      const value = this.text_;
+      const valueSpan = this.tokenSpan();
+      this.next();
+      this.build.addString(set, name, op, value, valueSpan, this.spanFrom(start));
+    } else {
+      if (this.type !== LBRACK) this.fail();
+      this.next();
+      const items: string[] = [];
+      if (this.type === STRING) {
+        items.push(this.text_);
+        this.next();
+        while (this.type === COMMA) {
+          this.next();
+          if (this.type !== STRING) this.fail();
+          items.push(this.text_);
+          this.next();
+        }
+      }
+      this.expect(RBRACK);
+      this.build.addList(set, name, op, items, this.spanFrom(start));
+    }
   }
 
   private comparator(): Comparator {
@@ -468,37 +507,6 @@ class FastParser {
     const op = this.text_ as Comparator;
     this.next();
     return op;
-  }
-
-  private value(): AstValue {
-    const start = this.tokenSpan();
-    if (this.type === NUMBER) {
-      const v: AstValue = { kind: "number", num: numLiteral(this.text_), span: start };
-      this.next();
-      if (this.type === IDENT) v.unit = this.name();
-      v.span = this.spanFrom(start);
-      return v;
-    }
-    if (this.type === STRING) {
-      const v: AstValue = { kind: "string", value: this.text_, span: start };
-      this.next();
-      return v;
-    }
-    if (this.type !== LBRACK) this.fail();
-    this.next();
-    const items: string[] = [];
-    if (this.type === STRING) {
-      items.push(this.text_);
-      this.next();
-      while (this.type === COMMA) {
-        this.next();
-        if (this.type !== STRING) this.fail();
-        items.push(this.text_);
-        this.next();
-      }
-    }
-    this.expect(RBRACK);
-    return { kind: "list", items, span: this.spanFrom(start) };
   }
 }
 
@@ -510,12 +518,20 @@ function numLiteral(image: string): NumLiteral {
   return { value: Number(image), isFloat: image.includes("."), text: image };
 }
 
-/** The syntax tree of a well-formed document, or null when the Chevrotain path must take over. */
-export function fastParse(text: string): AstSection[] | null {
+/**
+ * The IR of a document without lexical or syntax errors (build diagnostics included), or null
+ * when the Chevrotain path must take over.
+ */
+export function fastParse(
+  text: string,
+  options: BuildOptions = {},
+): { document: RadlDocument; diagnostics: Diagnostic[] } | null {
+  const build = new DocumentBuilder(options);
   try {
-    return new FastParser(text).document();
+    new FastParser(text, build).document();
   } catch (e) {
     if (e === GIVE_UP) return null;
     throw e;
   }
+  return { document: build.document, diagnostics: build.diagnostics };
 }

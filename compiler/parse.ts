@@ -2,14 +2,13 @@
  * RADL text → IR: lex (§1), parse (§2), build (§3.2–§3.4). The public entry point.
  * Never throws for any input (parseRadlOrThrow throws only RadlDocumentError).
  */
-import { buildDocument } from "./build.js";
+import { buildDocument, type BuildOptions } from "./build.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { RadlDocumentError } from "./errors.js";
 import type { RadlDocument } from "./ir.js";
 import { lexRadl, spanAt } from "./lexer.js";
 import { fastParse } from "./fast-parser.js";
 import { parseTokens } from "./parser.js";
-import type { AstSection } from "./ast.js";
 
 export interface ParseOptions {
   /** File name, "<stdin>" or "<api>", copied into the document and every diagnostic. */
@@ -28,17 +27,27 @@ export interface ParseResult {
 }
 
 export function parseRadl(text: string, options: ParseOptions = {}): ParseResult {
+  // Well-formed input takes the fast path; anything else gets the Chevrotain lexer and parser,
+  // which own every lexical and syntax diagnostic and the error recovery.
+  if (!options.lenient) {
+    try {
+      const fast = fastParse(text, buildOptions(options));
+      if (fast !== null) return finish(fast.document, fast.diagnostics, options);
+    } catch (cause) {
+      return finish(null, [internalFailure(text, cause)], options);
+    }
+  }
+  return parseRadlChevrotain(text, options);
+}
+
+/**
+ * The Chevrotain path alone: lexer with recovery, parser with recovery, builder. parseRadl uses
+ * it for lenient input and whenever the fast path gives up; exported so tests can compare both.
+ */
+export function parseRadlChevrotain(text: string, options: ParseOptions = {}): ParseResult {
   let diagnostics: Diagnostic[];
   let document: RadlDocument | null = null;
   try {
-    // Well-formed input takes the fast path; anything else gets the Chevrotain lexer and parser,
-    // which own every diagnostic and the error recovery.
-    const fast = options.lenient ? null : fastParse(text);
-    if (fast !== null) {
-      diagnostics = [];
-      document = buildFrom(fast, options, diagnostics);
-      return finish(document, diagnostics, options);
-    }
     const lexed = lexRadl(text, options.lenient ? { lenient: true } : {});
     const parsed = lexed.tooDeep ? { sections: [], diagnostics: [] } : parseTokens(lexed.tokens, text);
     diagnostics = lexed.diagnostics;
@@ -51,29 +60,31 @@ export function parseRadl(text: string, options: ParseOptions = {}): ParseResult
     // Lexical errors leave a well-formed token stream, so building still finds real problems;
     // after a syntax error the tree is partial and building would only add noise.
     if (!diagnostics.some((d) => d.code.startsWith("E-PARSE-"))) {
-      document = buildFrom(parsed.sections, options, diagnostics);
+      const built = buildDocument(parsed.sections, buildOptions(options));
+      for (const d of built.diagnostics) diagnostics.push(d);
+      document = built.document;
     }
   } catch (cause) {
-    // Defensive: a bug must still come out as a diagnostic, never as an untyped exception.
-    diagnostics = [
-      {
-        code: "E-PARSE-SYNTAX",
-        severity: "error",
-        message: `internal parser failure: ${cause instanceof Error ? cause.message : String(cause)}`,
-        span: spanAt(text, 0),
-      },
-    ];
+    diagnostics = [internalFailure(text, cause)];
   }
   return finish(document, diagnostics, options);
 }
 
-function buildFrom(sections: AstSection[], options: ParseOptions, diagnostics: Diagnostic[]): RadlDocument {
-  const built = buildDocument(sections, {
-    ...(options.source !== undefined ? { source: options.source } : {}),
-    ...(options.randomInt ? { randomInt: options.randomInt } : {}),
-  });
-  for (const d of built.diagnostics) diagnostics.push(d);
-  return built.document;
+/** Defensive: a bug must still come out as a diagnostic, never as an untyped exception. */
+function internalFailure(text: string, cause: unknown): Diagnostic {
+  return {
+    code: "E-PARSE-SYNTAX",
+    severity: "error",
+    message: `internal parser failure: ${cause instanceof Error ? cause.message : String(cause)}`,
+    span: spanAt(text, 0),
+  };
+}
+
+function buildOptions(options: ParseOptions): BuildOptions {
+  const b: BuildOptions = {};
+  if (options.source !== undefined) b.source = options.source;
+  if (options.randomInt) b.randomInt = options.randomInt;
+  return b;
 }
 
 function finish(

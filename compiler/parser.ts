@@ -143,8 +143,9 @@ const errorMessageProvider = {
   },
 };
 
-function comparatorOf(tok: IToken): Comparator {
-  return tok.image as Comparator;
+/** A sub-rule that recovered from an error returns undefined; the tree is discarded then anyway. */
+function comparatorOf(tok: IToken | undefined): Comparator {
+  return (tok?.image ?? "=") as Comparator;
 }
 
 class RadlParser extends EmbeddedActionsParser {
@@ -295,9 +296,9 @@ class RadlParser extends EmbeddedActionsParser {
       name: this.name(name),
       op: comparatorOf(op),
       value:
-        value.tokenType === NumberLit
+        value?.tokenType === NumberLit
           ? { kind: "number" as const, num: numLiteral(value.image) }
-          : { kind: "string" as const, value: (value.payload as StringPayload | undefined)?.value ?? "" },
+          : { kind: "string" as const, value: (value?.payload as StringPayload | undefined)?.value ?? "" },
       span: this.spanFrom(kw),
     }));
   });

@@ -1,6 +1,6 @@
 // The fast path (fast-parser.ts) must accept exactly the documents the Chevrotain path accepts
-// without diagnostics, and produce the same syntax tree (spans included). Checked on the corpus,
-// on hand-picked edge cases, on generated valid documents and on random token soup.
+// without lexical or syntax errors, and produce the same IR (spans included) and build
+// diagnostics. Checked on the corpus, edge cases, generated documents and random token soup.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
@@ -10,24 +10,40 @@ import { corpusDir } from "../support/paths.js";
 import { fastParse } from "../../compiler/fast-parser.js";
 import { lexRadl } from "../../compiler/lexer.js";
 import { parseTokens } from "../../compiler/parser.js";
+import { buildDocument } from "../../compiler/build.js";
+import { parseRadl, parseRadlChevrotain } from "../../compiler/parse.js";
 
-function agree(text: string): void {
-  const fast = fastParse(text);
-  const lexed = lexRadl(text);
-  const slow = parseTokens(lexed.tokens, text);
-  const diagnostics = [...lexed.diagnostics, ...slow.diagnostics];
-  if (fast === null) {
-    assert.ok(
-      diagnostics.some((d) => d.severity === "error"),
-      `fast path gave up on a valid document: ${JSON.stringify(text)}`,
-    );
-  } else {
-    assert.deepEqual(diagnostics, [], `fast path accepted an invalid document: ${JSON.stringify(text)}`);
-    assert.deepEqual(fast, slow.sections, `trees differ for ${JSON.stringify(text)}`);
-  }
+/** A deterministic random source, fresh for each path so both draw the same characters. */
+function counter(): (max: number) => number {
+  let i = 0;
+  return (max) => i++ % max;
 }
 
-test("corpus: same trees on both paths", () => {
+function agree(text: string): void {
+  const fast = fastParse(text, { randomInt: counter() });
+  const lexed = lexRadl(text);
+  const slow = parseTokens(lexed.tokens, text);
+  const syntaxErrors = [...lexed.diagnostics, ...slow.diagnostics].filter((d) => d.severity === "error");
+  if (syntaxErrors.length > 0) {
+    assert.equal(fast, null, `fast path accepted an invalid document: ${JSON.stringify(text)}`);
+    return;
+  }
+  assert.ok(fast, `fast path gave up on a valid document: ${JSON.stringify(text)}`);
+  const built = buildDocument(slow.sections, { randomInt: counter() });
+  assert.deepEqual(fast.document, built.document, `IR differs for ${JSON.stringify(text)}`);
+  assert.deepEqual(
+    fast.diagnostics,
+    built.diagnostics,
+    `build diagnostics differ for ${JSON.stringify(text)}`,
+  );
+  // And the public entry point agrees with the Chevrotain-only one.
+  assert.deepEqual(
+    parseRadl(text, { randomInt: counter() }),
+    parseRadlChevrotain(text, { randomInt: counter() }),
+  );
+}
+
+test("corpus: same IR on both paths", () => {
   const dir = join(corpusDir, "radl");
   for (const f of readdirSync(dir)) agree(readFileSync(join(dir, f), "utf8"));
 });
@@ -77,6 +93,11 @@ const EDGE_CASES = [
   "deploy node @input.N@",
   "system a ( p = 1 and )",
   "system a ( p = 1 q = 2 )",
+  "system a ( p = 'x' and p = 'y' and q = 1 and q = 2 and r = 1 and r = 'z' )",
+  "system a ( x contains (v = '1') and x contains (name = 'n') and x contains (name = 'n' and v = '2') )",
+  "system a ( p = 'random(4)' and q = ['random(2)'] and r = 'random(1025)' )",
+  "system a\nsystem a ( p = 'x' and p = 'y' )\ndescription d ()\ndescription e ( q = 1 and q = 2 )",
+  "contextualize ( system a configure b ) contextualize 5 ( system a configure b step 2 )",
 ];
 
 test("edge cases: same outcome on both paths", () => {
@@ -163,7 +184,7 @@ const section = fc.oneof(
 
 const validDocument = fc.tuple(fc.array(section, { maxLength: 5 }), sep).map(([ss, s]) => ss.join(s));
 
-test("generated documents: same trees on both paths", () => {
+test("generated documents: same IR on both paths", () => {
   fc.assert(
     fc.property(validDocument, (text) => {
       agree(text);
