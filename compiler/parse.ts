@@ -28,14 +28,13 @@ export interface ParseResult {
 
 export function parseRadl(text: string, options: ParseOptions = {}): ParseResult {
   // Well-formed input takes the fast path; anything else gets the Chevrotain lexer and parser,
-  // which own every lexical and syntax diagnostic and the error recovery.
-  if (!options.lenient) {
-    try {
-      const fast = fastParse(text, buildOptions(options));
-      if (fast !== null) return finish(fast.document, fast.diagnostics, options);
-    } catch (cause) {
-      return finish(null, [internalFailure(text, cause)], options);
-    }
+  // which own every lexical and syntax diagnostic and the error recovery. (Lenient mode only
+  // differs on input the fast path gives up on: there is nothing to drop in well-formed text.)
+  try {
+    const fast = fastParse(text, buildOptions(options));
+    if (fast !== null) return finish(fast.document, fast.diagnostics, options);
+  } catch (cause) {
+    return finish(null, [internalFailure(text, cause)], options);
   }
   return parseRadlChevrotain(text, options);
 }

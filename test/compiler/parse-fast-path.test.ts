@@ -36,10 +36,14 @@ function agree(text: string): void {
     built.diagnostics,
     `build diagnostics differ for ${JSON.stringify(text)}`,
   );
-  // And the public entry point agrees with the Chevrotain-only one.
+  // And the public entry point agrees with the Chevrotain-only one, strict and lenient.
   assert.deepEqual(
     parseRadl(text, { randomInt: counter() }),
     parseRadlChevrotain(text, { randomInt: counter() }),
+  );
+  assert.deepEqual(
+    parseRadl(text, { randomInt: counter(), lenient: true }),
+    parseRadlChevrotain(text, { randomInt: counter(), lenient: true }),
   );
 }
 
