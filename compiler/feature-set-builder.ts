@@ -179,7 +179,11 @@ export function mergeFeature(
   }
 }
 
-/** Adds every feature and soft block of `source` to `target` with the same rules (contains merge). */
+/**
+ * Adds every feature and soft block of `source` to `target` with the same rules (contains merge).
+ * Mutates `target` and may leave it half-merged when it returns false; values new to `target`
+ * are shared with `source`, not copied. Clone first (structuredClone) when either must stay intact.
+ */
 export function mergeSets(target: FeatureSet, source: FeatureSet, diagnostics: Diagnostic[]): boolean {
   let ok = true;
   const placeSofts = () => {
