@@ -151,7 +151,8 @@ export async function ensureCommandPlugin(engine: EngineInstallation, pulumiHome
   const source = await stat(engine.commandPlugin);
   try {
     const existing = await stat(target);
-    if (existing.size === source.size && !existsSync(`${dir}.partial`)) return;
+    const current = existing.size === source.size && existing.mtimeMs >= source.mtimeMs;
+    if (current && !existsSync(`${dir}.partial`)) return;
   } catch {
     // not installed yet
   }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -38,13 +39,30 @@ func runLocal(ctx context.Context, script string, in map[string]any, prev previo
 	var stdout, stderr, both bytes.Buffer
 	cmd.Stdout = &teeWriter{&stdout, &both}
 	cmd.Stderr = &teeWriter{&stderr, &both}
-	if err := cmd.Run(); err != nil {
+	if err := cmd.Start(); err != nil {
+		return runResult{}, fmt.Errorf("%w: starting %q", err, script)
+	}
+	running.Store(cmd.Process.Pid, struct{}{})
+	err := cmd.Wait()
+	running.Delete(cmd.Process.Pid)
+	if err != nil {
 		if ctx.Err() != nil {
 			return runResult{}, fmt.Errorf("cancelled: running %q: %w", script, ctx.Err())
 		}
 		return runResult{}, fmt.Errorf("%w: running %q:\n%s", err, script, both.String())
 	}
 	return runResult{stdout: strings.TrimSuffix(stdout.String(), "\n"), stderr: strings.TrimSuffix(stderr.String(), "\n")}, nil
+}
+
+// running holds the process groups of local commands in progress.
+var running sync.Map
+
+// killRunningCommands ends every local command still running (their process groups).
+func killRunningCommands() {
+	running.Range(func(pid, _ any) bool {
+		_ = syscall.Kill(-pid.(int), syscall.SIGKILL)
+		return true
+	})
 }
 
 // environment is `environment` plus PULUMI_COMMAND_STDOUT/STDERR of the previous run (unless

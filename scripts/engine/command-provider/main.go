@@ -9,6 +9,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/pulumi/pulumi/pkg/v3/resource/provider"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -19,11 +20,25 @@ import (
 var Version = "1.2.1"
 
 func main() {
+	go exitWithParent()
 	err := provider.Main("command", func(host *provider.HostClient) (pulumirpc.ResourceProviderServer, error) {
 		return newCommandProvider(host, Version), nil
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
+	}
+}
+
+// exitWithParent ends the provider when the engine that started it is gone (killed with
+// SIGKILL, say): the engine starts providers in their own process group, so killing the
+// engine's group would otherwise leave the provider and its running command behind.
+func exitWithParent() {
+	parent := os.Getppid()
+	for range time.Tick(time.Second) {
+		if os.Getppid() != parent {
+			killRunningCommands()
+			os.Exit(1)
+		}
 	}
 }
