@@ -41,7 +41,7 @@ async function plain(value: unknown): Promise<unknown> {
     const a = value as unknown as { assets?: Promise<Record<string, unknown>>; path?: Promise<string> };
     return { archive: { assets: await plain(await a.assets), path: await a.path } };
   }
-  if (Array.isArray(value)) return Promise.all(value.map(plain));
+  if (Array.isArray(value)) return Promise.all((value as unknown[]).map(plain));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = await plain(v);
   return out;
@@ -63,7 +63,7 @@ async function settle(outputs: Record<string, unknown>): Promise<Omit<Run, "regi
   for (const [k, v] of Object.entries(outputs)) {
     values[k] = JSON.parse(JSON.stringify((await valueOf(pulumi.output(v))) ?? null));
   }
-  const vmSecretsIsSecret = await (pulumi.output(outputs.vmSecrets) as pulumi.Output<unknown>).isSecret;
+  const vmSecretsIsSecret = await pulumi.isSecret(pulumi.output(outputs.vmSecrets));
   return { outputs: values, vmSecretsIsSecret };
 }
 
