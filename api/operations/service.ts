@@ -341,6 +341,44 @@ export class ImService {
     return id;
   }
 
+  /**
+   * EstimateResources (`dry_run`): what a create would launch, per cloud id, without creating
+   * anything: `{cloudId: {cloudType, cloudEndpoint, compute: [...], storage: [...]}}`.
+   */
+  async estimateResources(ctx: AuthContext, body: RadlBody): Promise<Record<string, unknown>> {
+    const document = parseBody(body);
+    if (document.deploys.length === 0) return {};
+    const plan = await this.plan({ infId: "estimate", document, auth: [...ctx.credentials] });
+    const out: Record<
+      string,
+      { cloudType: string; cloudEndpoint: string; compute: unknown[]; storage: unknown[] }
+    > = {};
+    for (const vm of plan.vms) {
+      const cloud = plan.clouds.find((c) => c.cloudKey === vm.cloudKey)!;
+      const entry = (out[cloud.id] ??= {
+        cloudType: cloud.type,
+        cloudEndpoint:
+          cloud.host ?? (cloud.server ? `${cloud.protocol ?? "https"}://${cloud.server}:${cloud.port}` : ""),
+        compute: [],
+        storage: [],
+      });
+      const compute: Record<string, number> = {
+        cpuCores: numberFeature(vm.concrete, "cpu.count") ?? 1,
+        memoryInMegabytes: Math.round((numberFeature(vm.concrete, "memory.size", true) ?? 0) / 1024 ** 2),
+      };
+      const disk = numberFeature(vm.concrete, "disk.0.free_size", true);
+      if (disk !== undefined) compute.diskSizeInGigabytes = Math.round(disk / 1024 ** 3);
+      const gpu = numberFeature(vm.concrete, "gpu.count");
+      if (gpu !== undefined) compute.GPU = gpu;
+      entry.compute.push(compute);
+      for (let i = 1; vm.concrete.features.features.has(`disk.${i}.size`); i++) {
+        const size = numberFeature(vm.concrete, `disk.${i}.size`, true) ?? 0;
+        entry.storage.push({ sizeInGigabytes: Math.round(size / 1024 ** 3) });
+      }
+    }
+    return out;
+  }
+
   /** AddResource: returns the ids of the new VMs; with `context`, the infrastructure is reconfigured. */
   async addResource(
     ctx: AuthContext,

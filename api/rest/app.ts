@@ -298,7 +298,10 @@ export function routeTable(service: ImService, settings: RestSettings): RouteSpe
       handler: async (c) => {
         const async = booleanParam(c.query, "async", false);
         if (booleanParam(c.query, "dry_run", false)) {
-          throw new BareError(400, "Error Creating Inf.: dry_run (EstimateResources) is not supported yet.");
+          return {
+            value: await service.estimateResources(c.ctx, c.body()),
+            produces: { defaultType: "application/json" },
+          };
         }
         const id = await service.createInfrastructure(c.ctx, c.body(), { async });
         return { value: infUri(c, id), headers: { InfID: id } };

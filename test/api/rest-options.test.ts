@@ -1,0 +1,74 @@
+/**
+ * Server options on a real loopback server: REST_ROOT_PATH (routes under the prefix and bare,
+ * generated URIs with the prefix), ENABLE_CORS headers on every response (§7 rows 11-12), and
+ * dry_run estimates that create nothing (§7 row 34).
+ */
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { AUTH, startTestServer, type TestServer } from "../support/server.js";
+
+let server: TestServer;
+
+before(async () => {
+  server = await startTestServer({
+    cfg: { REST_ROOT_PATH: "/im", ENABLE_CORS: true, CORS_ORIGIN: "https://dash.example.org" },
+  });
+});
+
+after(async () => {
+  await server?.stop();
+});
+
+test("REST_ROOT_PATH: routes answer under the prefix and without it; URIs carry the prefix", async () => {
+  const created = await server.request("POST", "/im/infrastructures", { headers: { authorization: AUTH } });
+  assert.equal(created.status, 200, created.body);
+  const id = String(created.headers.infid);
+  assert.equal(created.body, `${server.url}/im/infrastructures/${id}`);
+  const bare = await server.request("GET", "/infrastructures", { headers: { authorization: AUTH } });
+  assert.equal(bare.body, `${server.url}/im/infrastructures/${id}`);
+  assert.equal((await server.request("GET", "/im/version")).status, 200);
+  assert.equal(
+    (await server.request("GET", "/im//infrastructures/", { headers: { authorization: AUTH } })).status,
+    200,
+  );
+});
+
+test("ENABLE_CORS: the Access-Control headers are on successes, errors and OPTIONS", async () => {
+  for (const res of [
+    await server.request("GET", "/im/version"),
+    await server.request("GET", "/im/infrastructures"),
+    await server.request("OPTIONS", "/im/infrastructures"),
+  ]) {
+    assert.equal(res.headers["access-control-allow-origin"], "https://dash.example.org");
+    assert.equal(res.headers["access-control-allow-methods"], "PUT, GET, POST, DELETE, OPTIONS");
+    assert.equal(res.headers["access-control-allow-headers"], "Origin, Accept, Content-Type, Authorization");
+    assert.equal(res.headers["access-control-expose-headers"], "InfID");
+  }
+});
+
+test("dry_run estimates per cloud id and creates nothing, with no InfID", async () => {
+  const before = await server.servers.store.listInfrastructures({ includeDeleted: true });
+  const res = await server.request("POST", "/im/infrastructures?dry_run=yes", {
+    headers: { authorization: AUTH },
+    body: "network pub (outbound = 'yes')\nsystem web (cpu.count >= 2 and memory.size >= 2g and net_interface.0.connection = 'pub')\ndeploy web 2",
+  });
+  assert.equal(res.status, 200, res.body);
+  assert.equal(res.headers["content-type"], "application/json");
+  assert.equal(res.headers.infid, undefined);
+  const estimate = JSON.parse(res.body) as Record<
+    string,
+    { cloudType: string; compute: unknown[]; storage: unknown[] }
+  >;
+  assert.deepEqual(Object.keys(estimate), ["dummy"]);
+  assert.equal(estimate.dummy!.cloudType, "Dummy");
+  assert.deepEqual(estimate.dummy!.compute, [
+    { cpuCores: 2, memoryInMegabytes: 2048 },
+    { cpuCores: 2, memoryInMegabytes: 2048 },
+  ]);
+  const empty = await server.request("POST", "/im/infrastructures?dry_run=1", {
+    headers: { authorization: AUTH },
+    body: "system web",
+  });
+  assert.deepEqual(JSON.parse(empty.body), {});
+  assert.deepEqual(await server.servers.store.listInfrastructures({ includeDeleted: true }), before);
+});
