@@ -23,6 +23,10 @@ export interface RestSettings extends VaultSettings {
   REST_ROOT_PATH: string;
   ENABLE_CORS: boolean;
   CORS_ORIGIN: string;
+  /** At most this many core operations at once; the others wait (values < 1 mean 1). */
+  REST_MAX_BLOCKING_CALLS?: number;
+  /** Seconds after which a waiting client gets 504 `Operation timed out` (0 = never); the operation goes on. */
+  REST_BLOCKING_CALL_TIMEOUT?: number;
   STATIC_FILES_DIR?: string | undefined;
   OAIPMH_REPO_BASE_IDENTIFIER_URL?: string | undefined;
   OAIPMH_REPO_NAME?: string | undefined;
@@ -672,6 +676,26 @@ export function routeTable(service: ImService, settings: RestSettings): RouteSpe
   ];
 }
 
+/** REST_MAX_BLOCKING_CALLS: a counting semaphore in front of the core operations. */
+class Slots {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
 function staticType(name: string): string {
   if (name.endsWith(".html")) return "text/html";
   if (name.endsWith(".json")) return "application/json";
@@ -773,6 +797,23 @@ export function buildRestApp(options: RestAppOptions): FastifyInstance {
     });
   };
 
+  const slots = new Slots(Math.max(1, settings.REST_MAX_BLOCKING_CALLS ?? 32));
+  const timeoutMs = (settings.REST_BLOCKING_CALL_TIMEOUT ?? 0) * 1000;
+  const guarded = async (run: () => Promise<Answer>): Promise<Answer> => {
+    const operation = slots.run(run);
+    if (timeoutMs <= 0) return operation;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new BareError(504, "Operation timed out")), timeoutMs);
+    });
+    operation.catch(() => undefined);
+    try {
+      return await Promise.race([operation, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
   const handle = async (route: RouteSpec, req: FastifyRequest, reply: FastifyReply) => {
     try {
       let ctx: AuthContext | undefined;
@@ -792,7 +833,7 @@ export function buildRestApp(options: RestAppOptions): FastifyInstance {
         base: baseUrl(req, root, tls),
         body: () => ({ text: rawBody(req), kind: bodyKind(header(req, "content-type")) }),
       };
-      const answer = await route.handler(call);
+      const answer = route.auth ? await guarded(() => route.handler(call)) : await route.handler(call);
       for (const [k, v] of Object.entries(answer.headers ?? {})) reply.header(k, v);
       if (answer.empty) return reply.code(200).header("content-type", "text/plain").send("");
       const produces = answer.produces ?? route.produces ?? { defaultType: "text/plain" };

@@ -1,7 +1,7 @@
 /**
  * Server options on a real loopback server: REST_ROOT_PATH (routes under the prefix and bare,
  * generated URIs with the prefix), ENABLE_CORS headers on every response (§7 rows 11-12), and
- * dry_run estimates that create nothing (§7 row 34).
+ * dry_run estimates that create nothing (§7 row 34), REST_BLOCKING_CALL_TIMEOUT (504, the operation goes on).
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -11,7 +11,12 @@ let server: TestServer;
 
 before(async () => {
   server = await startTestServer({
-    cfg: { REST_ROOT_PATH: "/im", ENABLE_CORS: true, CORS_ORIGIN: "https://dash.example.org" },
+    cfg: {
+      REST_ROOT_PATH: "/im",
+      ENABLE_CORS: true,
+      CORS_ORIGIN: "https://dash.example.org",
+      REST_BLOCKING_CALL_TIMEOUT: 2,
+    },
   });
 });
 
@@ -72,3 +77,37 @@ test("dry_run estimates per cloud id and creates nothing, with no InfID", async 
   assert.deepEqual(JSON.parse(empty.body), {});
   assert.deepEqual(await server.servers.store.listInfrastructures({ includeDeleted: true }), before);
 });
+
+test(
+  "REST_BLOCKING_CALL_TIMEOUT: a create slower than the limit answers 504 and still completes",
+  { timeout: 180_000 },
+  async () => {
+    const H = { authorization: AUTH };
+    const res = await server.request("POST", "/im/infrastructures", {
+      headers: H,
+      body: "network pub (outbound = 'yes')\nsystem web (net_interface.0.connection = 'pub')\ndeploy web 1",
+    });
+    assert.equal(res.status, 504, res.body);
+    assert.equal(res.body, "Operation timed out");
+    let id: string | undefined;
+    const end = Date.now() + 120_000;
+    for (;;) {
+      const ids = (await server.servers.store.listInfrastructures()).map((s) => s.id);
+      for (const candidate of ids) {
+        const st = await server.request("GET", `/im/infrastructures/${candidate}/state`, { headers: H });
+        if (
+          st.status === 200 &&
+          (JSON.parse(st.body) as { state: { state: string } }).state.state === "configured"
+        ) {
+          id = candidate;
+        }
+      }
+      if (id || Date.now() > end) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.ok(id, "the create went on after the 504 and ended configured");
+    const del = await server.request("DELETE", `/im/infrastructures/${id}?async=yes`, { headers: H });
+    assert.equal(del.status, 200, del.body);
+    await server.servers.service.idle();
+  },
+);
