@@ -8,6 +8,7 @@ import { helpCommand } from "./help.js";
 import { serveCommand } from "./serve.js";
 import { outputsCommand } from "./outputs.js";
 import { previewCommand } from "./preview.js";
+import { purgeCommand } from "./purge.js";
 import { upCommand } from "./up.js";
 import { versionCommand } from "./version.js";
 
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   upCommand,
   destroyCommand,
   outputsCommand,
+  purgeCommand,
   serveCommand,
   helpCommand,
   versionCommand,

@@ -1,10 +1,8 @@
-import { destroyDeployment } from "../stacks/deployment.js";
-import { StackManager } from "../stacks/stack-manager.js";
 import { parseCommandArgs, type Command } from "./command.js";
 import { UsageError } from "./errors.js";
 import { EXIT_OK } from "./exit-codes.js";
 import { progressPrinter } from "./progress.js";
-import { ENVIRONMENT_HELP, runInterruptible } from "./up.js";
+import { ENVIRONMENT_HELP, loadStackLayer, runInterruptible } from "./up.js";
 
 export const destroyCommand: Command = {
   name: "destroy",
@@ -22,11 +20,12 @@ Exit status: 0 destroyed, 1 no such stack or failed operation, 2 usage error, 13
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, "destroy");
     if (values.stack === undefined) throw new UsageError("--stack NAME is needed", "destroy");
     const stack = values.stack;
-    const manager = await StackManager.open();
+    const layer = await loadStackLayer();
+    const manager = await layer.StackManager.open();
     try {
       return await runInterruptible(io, async (signal) => {
         io.out(`Destroying stack ${stack}\n`);
-        await destroyDeployment(manager, stack, {
+        await layer.destroyDeployment(manager, stack, {
           signal,
           onEvent: progressPrinter(io),
           message: "radl destroy",

@@ -1,10 +1,9 @@
 import type { OutputMap } from "@pulumi/pulumi/automation/index.js";
 import type { VmStackOutput } from "../compiler/graph/types.js";
-import { StackManager } from "../stacks/stack-manager.js";
 import { parseCommandArgs, type Command } from "./command.js";
 import { UsageError } from "./errors.js";
 import { EXIT_OK } from "./exit-codes.js";
-import { ENVIRONMENT_HELP } from "./up.js";
+import { ENVIRONMENT_HELP, loadStackLayer } from "./up.js";
 
 const SECRET = "[secret]";
 
@@ -44,6 +43,7 @@ Exit status: 0 shown, 1 no such stack or the backend cannot be read, 2 usage err
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, "outputs");
     if (values.stack === undefined) throw new UsageError("--stack NAME is needed", "outputs");
+    const { StackManager } = await loadStackLayer();
     const manager = await StackManager.open();
     let outputs: OutputMap;
     try {

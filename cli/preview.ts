@@ -1,10 +1,7 @@
-import { driverRegistry } from "../providers/registry.js";
-import { previewDeployment } from "../stacks/deployment.js";
-import { StackManager } from "../stacks/stack-manager.js";
 import type { Command } from "./command.js";
 import { EXIT_INVALID, EXIT_OK } from "./exit-codes.js";
 import { formatChanges, progressPrinter } from "./progress.js";
-import { ENVIRONMENT_HELP, readDeploymentArgs, runInterruptible } from "./up.js";
+import { ENVIRONMENT_HELP, loadStackLayer, readDeploymentArgs, runInterruptible } from "./up.js";
 
 export const previewCommand: Command = {
   name: "preview",
@@ -21,15 +18,17 @@ Exit status: 0 previewed, 1 invalid input or failed operation, 2 usage error or 
   async run(args, { io }) {
     const input = await readDeploymentArgs("preview", args, io);
     if (!input) return EXIT_INVALID;
-    const manager = await StackManager.open();
+    const layer = await loadStackLayer();
+    const store = await layer.DeploymentStore.configured();
+    const prepared = await layer.prepareDeployment(store, { ...input, drivers: layer.driverRegistry() });
+    const manager = await layer.StackManager.open();
     try {
       return await runInterruptible(io, async (signal) => {
         io.out(`Previewing stack ${input.stack}\n`);
-        const outcome = await previewDeployment(
-          manager,
-          { ...input, drivers: driverRegistry() },
-          { signal, onEvent: progressPrinter(io, { preview: true }) },
-        );
+        const outcome = await layer.previewPrepared(manager, prepared, {
+          signal,
+          onEvent: progressPrinter(io, { preview: true }),
+        });
         const changes = Object.entries(outcome.changeSummary).filter(([op, n]) => op !== "same" && n);
         io.out(
           changes.length === 0

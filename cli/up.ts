@@ -2,11 +2,8 @@ import { basename, extname } from "node:path";
 import { parseAuthText } from "../compiler/auth/index.js";
 import { isError } from "../compiler/diagnostic.js";
 import { loadRadl } from "../compiler/load.js";
-import { driverRegistry } from "../providers/registry.js";
 import type { DeploymentInput } from "../stacks/deployment.js";
-import { upDeployment } from "../stacks/deployment.js";
 import { OperationCancelledError } from "../stacks/errors.js";
-import { StackManager } from "../stacks/stack-manager.js";
 import { parseCommandArgs, type Command } from "./command.js";
 import { reportDiagnostics } from "./diagnostics.js";
 import { UsageError } from "./errors.js";
@@ -20,6 +17,19 @@ backend), PULUMI_BACKEND_URL (default file://<data>/state), PULUMI_CONFIG_PASSPH
 passphrase generated once in the data directory).`;
 
 const DEPLOY_OPTIONS = { auth: { type: "string" }, stack: { type: "string" } } as const;
+
+/**
+ * The drivers, the stack layer and the engine SDK, loaded when a command needs them: importing
+ * them takes seconds, which `radl check` and `radl fmt` should not pay.
+ */
+export async function loadStackLayer() {
+  const [deployment, stackManager, registry] = await Promise.all([
+    import("../stacks/deployment.js"),
+    import("../stacks/stack-manager.js"),
+    import("../providers/registry.js"),
+  ]);
+  return { ...deployment, StackManager: stackManager.StackManager, driverRegistry: registry.driverRegistry };
+}
 
 /** FILE, --auth AUTHFILE and --stack of preview/up, read and checked; undefined if the RADL is invalid. */
 export async function readDeploymentArgs(
@@ -78,16 +88,19 @@ Exit status: 0 deployed, 1 invalid input or failed operation, 2 usage error or u
   async run(args, { io }) {
     const input = await readDeploymentArgs("up", args, io);
     if (!input) return EXIT_INVALID;
-    const manager = await StackManager.open();
+    const layer = await loadStackLayer();
+    const store = await layer.DeploymentStore.configured();
+    const prepared = await layer.prepareDeployment(store, { ...input, drivers: layer.driverRegistry() });
+    const manager = await layer.StackManager.open();
     try {
       return await runInterruptible(io, async (signal) => {
         io.out(`Updating stack ${input.stack}\n`);
         const started = Date.now();
-        const outcome = await upDeployment(
-          manager,
-          { ...input, drivers: driverRegistry() },
-          { signal, onEvent: progressPrinter(io), message: "radl up" },
-        );
+        const outcome = await layer.applyDeployment(manager, store, prepared, {
+          signal,
+          onEvent: progressPrinter(io),
+          message: "radl up",
+        });
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
         const vms = Object.keys((outcome.outputs.vms?.value ?? {}) as object).length;
         io.out(

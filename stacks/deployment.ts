@@ -24,6 +24,7 @@ import {
 import { CommandContextualizer } from "../runtime/contextualize/graph.js";
 import { generateServerKey, type ServerKey } from "../runtime/contextualize/server-key.js";
 import { StackLayerError } from "./errors.js";
+import { resolveStackSettings, type StackManagerConfig } from "./settings.js";
 import type { GraphOperationOptions, PreviewOutcome, StackManager, UpOutcome } from "./stack-manager.js";
 
 /** What is kept between two `up`s of one stack. */
@@ -65,6 +66,11 @@ export interface PreparedDeployment {
 /** The stored plans of a data directory. */
 export class DeploymentStore {
   constructor(readonly dataDir: string) {}
+
+  /** The store of the data directory a StackManager opened with `config` would use (no engine needed). */
+  static async configured(config: StackManagerConfig = {}): Promise<DeploymentStore> {
+    return new DeploymentStore((await resolveStackSettings(config)).dataDir);
+  }
 
   get dir(): string {
     return join(this.dataDir, "deployments");
@@ -152,14 +158,18 @@ export async function previewDeployment(
   options: GraphOperationOptions = {},
 ): Promise<PreviewOutcome & { prepared: PreparedDeployment }> {
   const prepared = await prepareDeployment(new DeploymentStore(manager.settings.dataDir), input);
-  const outcome = await manager.previewGraph(input.stack, prepared.graph, options);
-  return { ...outcome, prepared };
+  return { ...(await previewPrepared(manager, prepared, options)), prepared };
 }
 
-/**
- * `radl up`: the plan is stored before the engine runs, so VM ids given to a failed or cancelled
- * `up` are never given to other VMs by the next one.
- */
+export function previewPrepared(
+  manager: StackManager,
+  prepared: PreparedDeployment,
+  options: GraphOperationOptions = {},
+): Promise<PreviewOutcome> {
+  return manager.previewGraph(prepared.record.stack, prepared.graph, options);
+}
+
+/** `radl up`: plan, then apply. */
 export async function upDeployment(
   manager: StackManager,
   input: DeploymentInput,
@@ -167,9 +177,21 @@ export async function upDeployment(
 ): Promise<UpOutcome & { prepared: PreparedDeployment }> {
   const store = new DeploymentStore(manager.settings.dataDir);
   const prepared = await prepareDeployment(store, input);
+  return { ...(await applyDeployment(manager, store, prepared, options)), prepared };
+}
+
+/**
+ * Brings the stack up to a prepared deployment. The plan is stored before the engine runs, so VM
+ * ids given to a failed or cancelled `up` are never given to other VMs by the next one.
+ */
+export async function applyDeployment(
+  manager: StackManager,
+  store: DeploymentStore,
+  prepared: PreparedDeployment,
+  options: GraphOperationOptions = {},
+): Promise<UpOutcome> {
   await store.write(prepared.record);
-  const outcome = await manager.upGraph(input.stack, prepared.graph, options);
-  return { ...outcome, prepared };
+  return manager.upGraph(prepared.record.stack, prepared.graph, options);
 }
 
 /** `radl destroy`: every resource, then the stack and its stored plan. */
