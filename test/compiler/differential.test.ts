@@ -37,6 +37,9 @@ const DEVIATIONS = {
     "§2.2, §6.7 case 1: a contextualize item with both `step` and `with`: REF's parser rejects it",
   descriptionAlone: "§2.2: REF needs another section after the description",
   randomInListOrOption: "§2.2: 'random(N)' as a list element or option value is a syntax error in REF",
+  integralProduct:
+    "§5.2 DECISION 'emit an integer when the product is integral': we scale the literal exactly, REF in " +
+    "floating point, which can miss the integer by rounding (67.442G: 67442000000 vs 67441999999.99999)",
   emptyFirstListElement:
     "§7.2 S14 (implied: REF prints [] as [''] and reads that back as []): REF's list rule drops the first " +
     "element when it is the empty string ([''] → [], ['', 'a'] → ['a']); we keep it",
@@ -121,18 +124,33 @@ function unitFactor(unit: string | undefined): number {
   return factors[u] ?? 1;
 }
 
-const scaled = (bound: Bound) => bound.num.value * unitFactor(bound.unit);
+/** Our encoded number as REF would have written it: REF multiplies in floating point (integralProduct). */
+function refNumber(ours: Json | undefined, bound: Bound): Json | undefined {
+  const product = bound.num.value * unitFactor(bound.unit);
+  const offByRounding =
+    typeof ours === "number" &&
+    ours !== product &&
+    Number.isInteger(ours) &&
+    Math.abs(ours - product) <= 1e-9 * Math.abs(product);
+  return offByRounding ? product : ours;
+}
 
-/** Rewrites the JSON of one feature set the way REF encodes two-bound numeric features. */
 function asRefWouldEncodeFeatures(json: JsonObject, set: FeatureSet): void {
   for (const [name, value] of set.features) {
-    if (value.kind === "number" && value.lower && value.upper) {
-      delete json[name];
-      delete json[`${name}_min`];
-      delete json[`${name}_max`];
-      if (value.lower.num.value === value.upper.num.value)
-        json[name] = scaled(value.lower); // rawEquality
-      else json[`${name}_min`] = scaled(value.lower); // bothBounds
+    if (value.kind === "number") {
+      const [min, max] = [`${name}_min`, `${name}_max`];
+      if (value.lower && value.upper) {
+        const lowerValue = json[name] ?? json[min];
+        delete json[name];
+        delete json[min];
+        delete json[max];
+        const rawEqual = value.lower.num.value === value.upper.num.value;
+        json[rawEqual ? name : min] = refNumber(lowerValue, value.lower)!; // rawEquality, bothBounds
+      } else if (value.lower) {
+        json[min] = refNumber(json[min], value.lower)!;
+      } else if (value.upper) {
+        json[max] = refNumber(json[max], value.upper)!;
+      }
     } else if (value.kind === "list" && value.value[0] === "") {
       json[name] = value.value.slice(1); // emptyFirstListElement
     } else if (value.kind === "contains") {
