@@ -25,6 +25,10 @@ export class PrintContext {
     readonly variables: Map<string, string>,
   ) {}
 
+  /**
+   * The variable holding a config value. One secret used in several places (a VM password in the
+   * connection, the user data and the outputs) is one key, so it is set once.
+   */
   readConfig(
     owner: string,
     path: (string | number)[],
@@ -32,19 +36,19 @@ export class PrintContext {
     secret: boolean,
     what: string,
   ): string {
+    const kind = configKind(value);
+    const text = configText(value);
+    const same = this.configReads.find((r) => secret && r.secret && r.kind === kind && r.value === text);
+    if (same !== undefined) {
+      same.description += `; ${what}`;
+      return same.variable;
+    }
     let key = configKeyName(owner, path);
     const base = key;
     for (let i = 2; this.configKeys.has(key); i++) key = `${base}-${i}`;
     this.configKeys.add(key);
     const variable = this.names.allocate(key);
-    this.configReads.push({
-      key,
-      secret,
-      kind: configKind(value),
-      description: what,
-      value: configText(value),
-      variable,
-    });
+    this.configReads.push({ key, secret, kind, description: what, value: text, variable });
     return variable;
   }
 
@@ -177,9 +181,9 @@ function printAsset(asset: GraphAsset["asset"], site: ValueSite, ctx: PrintConte
     case "assetArchive": {
       const entries = Object.entries(asset.assets).map(
         ([k, a]) =>
-          `${indentOf(level + 2)}${printKey(k)}: ${printAsset(a.asset, { ...site, path: [...site.path, k] }, ctx, level + 2)},\n`,
+          `${indentOf(level + 1)}${printKey(k)}: ${printAsset(a.asset, { ...site, path: [...site.path, k] }, ctx, level + 1)},\n`,
       );
-      return `new pulumi.asset.AssetArchive({\n${entries.join("")}${indentOf(level + 1)}})`;
+      return `new pulumi.asset.AssetArchive({\n${entries.join("")}${indentOf(level)}})`;
     }
   }
 }

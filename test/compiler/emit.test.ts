@@ -80,6 +80,8 @@ test("no credential is written into any file; the README lists every config key,
     assert.ok(readme.includes(`pulumi config set ${key.secret ? "--secret " : ""}${key.key} `), key.key);
     assert.ok(clouds.files["index.ts"]!.includes(JSON.stringify(key.key)), key.key);
   }
+  // one VM password used in five places is one key to set
+  assert.equal(clouds.config.filter((k) => k.value === "s3cret-vm-pw").length, 1);
   const secretKeys = clouds.config.filter((k) => k.secret).map((k) => k.value);
   for (const s of CLOUD_GRAPH_SECRETS)
     assert.ok(
