@@ -143,53 +143,50 @@ test(
 test("bad input: one clear line and the right exit status", { timeout: 240_000 }, async () => {
   const radlFile = files.path("inf.radl");
   writeFileSync(files.path("unknown-cloud.txt"), "id = foo; type = FooCloud; host = foo.example\n");
-  oneLineError(
-    await run(["up", radlFile, "--auth", "unknown-cloud.txt", "--stack", "bad-cloud"]),
-    1,
-    /Cloud provider not supported: FooCloud \(E-PLAN-UNSUPPORTED-CLOUD\)/,
-  );
-
   writeFileSync(files.path("bad-line.txt"), "id = dummy; type = Dummy\ntype = OpenStack; username\n");
-  oneLineError(
-    await run(["up", radlFile, "--auth", "bad-line.txt"]),
-    1,
-    /bad-line\.txt:line 2: .*'username'.*E-AUTH-LINE/,
-  );
-
-  oneLineError(
-    await run(["up", "missing.radl", "--auth", "auth.txt"]),
-    2,
-    /cannot read missing\.radl: no such file/,
-  );
-  oneLineError(await run(["up", radlFile, "--auth", "missing-auth.txt"]), 2, /cannot read missing-auth\.txt/);
-
   writeFileSync(files.path("bad.radl"), "network net ()\nsystem node (\n  cpu.count >= and\n)\n");
-  const invalid = await run(["preview", "bad.radl", "--auth", "auth.txt"]);
+  writeFileSync(files.path("a-file"), "");
+  const backendUrl = `file://${files.path("a-file")}/state`;
+  const escapedUrl = backendUrl.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+
+  // independent runs: in parallel, so the test's time is that of the slowest
+  const [
+    unknownCloud,
+    badLine,
+    missingRadl,
+    missingAuth,
+    invalid,
+    noAuth,
+    noStack,
+    extra,
+    noEngine,
+    badBackend,
+  ] = await Promise.all([
+    run(["up", radlFile, "--auth", "unknown-cloud.txt", "--stack", "bad-cloud"]),
+    run(["up", radlFile, "--auth", "bad-line.txt"]),
+    run(["up", "missing.radl", "--auth", "auth.txt"]),
+    run(["up", radlFile, "--auth", "missing-auth.txt"]),
+    run(["preview", "bad.radl", "--auth", "auth.txt"]),
+    run(["up", radlFile]),
+    run(["destroy"]),
+    run(["outputs", "--stack", "a", "extra"]),
+    run(["up", radlFile, "--auth", "auth.txt"], { RADL_ENGINE_ROOT: files.path("no-engine") }),
+    run(["outputs", "--stack", "any"], { PULUMI_BACKEND_URL: backendUrl }),
+  ]);
+  oneLineError(unknownCloud, 1, /Cloud provider not supported: FooCloud \(E-PLAN-UNSUPPORTED-CLOUD\)/);
+  oneLineError(badLine, 1, /bad-line\.txt:line 2: .*'username'.*E-AUTH-LINE/);
+  oneLineError(missingRadl, 2, /cannot read missing\.radl: no such file/);
+  oneLineError(missingAuth, 2, /cannot read missing-auth\.txt/);
   assert.equal(invalid.status, 1);
   assert.match(invalid.stderr, /^bad\.radl:3:16: error E-/m);
   assert.doesNotMatch(invalid.stderr, /\n\s+at /);
-
-  const noAuth = await run(["up", radlFile]);
   assert.equal(noAuth.status, 2);
   assert.match(noAuth.stderr, /radl: --auth AUTHFILE is needed\nusage: radl up FILE --auth AUTHFILE/);
-  assert.equal((await run(["destroy"])).status, 2);
-  assert.equal((await run(["outputs", "--stack", "a", "extra"])).status, 2);
-
-  oneLineError(
-    await run(["up", radlFile, "--auth", "auth.txt"], { RADL_ENGINE_ROOT: files.path("no-engine") }),
-    1,
-    /no usable Pulumi engine .*E-ENGINE-MISSING/,
-  );
-
-  writeFileSync(files.path("a-file"), "");
-  const backendUrl = `file://${files.path("a-file")}/state`;
-  oneLineError(
-    await run(["outputs", "--stack", "any"], { PULUMI_BACKEND_URL: backendUrl }),
-    1,
-    new RegExp(
-      `backend ${backendUrl.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} cannot be used.*E-BACKEND-UNREACHABLE`,
-    ),
-  );
+  assert.equal(noStack.status, 2);
+  assert.match(noStack.stderr, /radl: --stack NAME is needed/);
+  assert.equal(extra.status, 2);
+  oneLineError(noEngine, 1, /no usable Pulumi engine .*E-ENGINE-MISSING/);
+  oneLineError(badBackend, 1, new RegExp(`backend ${escapedUrl} cannot be used.*E-BACKEND-UNREACHABLE`));
   assert.equal(existsSync(join(files.dir, "data", "deployments", "bad-cloud.json")), false, "nothing stored");
 });
 
