@@ -619,7 +619,7 @@ export class ImService {
     if (data.adding) throw new IncorrectStateError();
     await this.write(infId, (d) => void (d.deleting = true));
     const job = await this.newJob(infId, "destroy", { force: options.force ?? false });
-    const run = this.runDestroy(job, options.force ?? false);
+    const run = this.runDestroy(job, options.force ?? false, [...ctx.credentials]);
     if (options.async) {
       this.track(run.catch(() => undefined));
       return;
@@ -1046,9 +1046,10 @@ export class ImService {
     });
   }
 
-  private async runDestroy(job: JobRecord, force: boolean): Promise<void> {
+  private async runDestroy(job: JobRecord, force: boolean, auth: AuthItem[] = []): Promise<void> {
     const infId = job.infId!;
     await this.jobState(job, "running");
+    await this.deleteSnapshots(infId, auth);
     try {
       if (await this.stacks.stackExists(infId))
         await this.stacks.destroy(infId, { remove: true, message: "destroy" });
@@ -1062,6 +1063,31 @@ export class ImService {
     }
     await this.markDeleted(infId);
     await this.jobState(job, "succeeded");
+  }
+
+  /** Auto-delete snapshots (§1.7.24) go with the infrastructure; a failure is logged in contmsg, not fatal. */
+  private async deleteSnapshots(infId: string, auth: AuthItem[]): Promise<void> {
+    const record = await this.store.getInfrastructure(infId);
+    const plan = record ? this.planOf(record) : undefined;
+    if (!record || !plan) return;
+    const notes: string[] = [];
+    for (const url of fromJson(record.data).snapshots) {
+      const cloud = plan.clouds.find((c) => this.drivers.get(c.type)?.deleteImage);
+      const driver = cloud ? this.drivers.get(cloud.type) : undefined;
+      const item = auth.find((a) => a.type === cloud?.type);
+      if (!cloud || !driver?.deleteImage || !item) {
+        notes.push(`Snapshot ${url} not deleted: no credentials for its cloud.`);
+        continue;
+      }
+      await driver.deleteImage(url, { cloud, auth: item }).catch((err: unknown) => {
+        notes.push(`Error deleting snapshot ${url}: ${messageOf(err)}`);
+      });
+    }
+    if (notes.length > 0) {
+      await this.write(infId, (d) => void (d.cont_out += notes.map((n) => logLine(n)).join(""))).catch(
+        () => undefined,
+      );
+    }
   }
 
   private async resume(job: JobRecord): Promise<void> {
