@@ -23,7 +23,7 @@ import {
 } from "../compiler/plan/index.js";
 import { CommandContextualizer } from "../runtime/contextualize/graph.js";
 import { generateServerKey, type ServerKey } from "../runtime/contextualize/server-key.js";
-import { StackLayerError } from "./errors.js";
+import { StackLayerError, StackNotFoundError } from "./errors.js";
 import { resolveStackSettings, type StackManagerConfig } from "./settings.js";
 import type { GraphOperationOptions, PreviewOutcome, StackManager, UpOutcome } from "./stack-manager.js";
 
@@ -194,12 +194,21 @@ export async function applyDeployment(
   return manager.upGraph(prepared.record.stack, prepared.graph, options);
 }
 
-/** `radl destroy`: every resource, then the stack and its stored plan. */
+/**
+ * `radl destroy`: every resource, then the stack and its stored plan. A plan stored for a stack
+ * that never reached the backend (its first `up` failed before creating it) is dropped too.
+ */
 export async function destroyDeployment(
   manager: StackManager,
   stack: string,
   options: GraphOperationOptions = {},
 ): Promise<void> {
-  await manager.destroy(stack, { ...options, remove: true });
-  await new DeploymentStore(manager.settings.dataDir).remove(stack);
+  const store = new DeploymentStore(manager.settings.dataDir);
+  try {
+    await manager.destroy(stack, { ...options, remove: true });
+  } catch (error) {
+    if (error instanceof StackNotFoundError) await store.remove(stack);
+    throw error;
+  }
+  await store.remove(stack);
 }
