@@ -130,6 +130,11 @@ describe("XML-RPC server with the Dummy driver", { timeout: 600_000 }, () => {
   it("adds and removes VMs: new ids as ints, counts, one bad id removes nothing", () => {
     assert.deepEqual(out.add_nil_ctxt, [true, [1]]);
     assert.deepEqual(out.add_default, [true, [2]]);
+    // nil is false for `context` (§1.1.4): only the add without the flag rewrites the
+    // contextualization log (new timestamps); after the nil add it is untouched.
+    assert.deepEqual(out.contmsg_after_nil_add, out.contmsg_header);
+    assert.notDeepEqual(out.contmsg_after_default_add, out.contmsg_after_nil_add);
+    assert.match((out.contmsg_after_default_add as [boolean, string])[1], /Contextualization started/);
     const [badOk, badMsg] = out.add_bad_radl as [boolean, string];
     assert.equal(badOk, false);
     assert.match(badMsg, /:3:1: /);
