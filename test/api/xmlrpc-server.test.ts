@@ -281,6 +281,20 @@ describe("XML-RPC server with the Dummy driver", { timeout: 600_000 }, () => {
     assert.equal(res.headers["content-encoding"], "gzip");
     const unzipped = decodeMethodResponse(gunzipSync(res.body));
     assert.ok(unzipped.fault && unzipped.faultString.includes(longName));
+    // A 30 MiB argument is read (and rejected by the operation, not by the transport).
+    const huge = await raw(
+      url,
+      "POST",
+      "/RPC2",
+      xmlCall("ImportInfrastructure", ["{" + "x".repeat(30 * 1024 * 1024), AUTH]),
+    );
+    assert.equal(huge.status, 200);
+    const hugeAnswer = answer(huge);
+    assert.ok(!hugeAnswer.fault);
+    assert.match(
+      String((hugeAnswer.value as unknown[])[1]),
+      /^Error importing the infrastructure, incorrect data: /,
+    );
     // No infrastructure was left behind by any of the above.
     const list = answer(await raw(url, "POST", "/RPC2", xmlCall("GetInfrastructureList", [AUTH])));
     assert.deepEqual(list, { fault: false, value: [true, []] });
