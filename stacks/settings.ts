@@ -57,7 +57,7 @@ export async function resolveStackSettings(
 ): Promise<StackSettings> {
   const dataDir = resolve(config.dataDir ?? env.IM_DATA_DIR ?? "./data");
   const backendUrl = normalizeBackendUrl(
-    config.backendUrl ?? env.PULUMI_BACKEND_URL ?? pathToFileURL(join(dataDir, "state")).href,
+    config.backendUrl ?? env.PULUMI_BACKEND_URL ?? defaultBackendUrl(dataDir),
   );
   const passphraseValue =
     config.passphrase ?? (config.passphraseFile ? undefined : env.PULUMI_CONFIG_PASSPHRASE);
@@ -84,6 +84,11 @@ export async function resolveStackSettings(
     engineRoot: config.engineRoot,
     engineCacheDir: config.engineCacheDir,
   };
+}
+
+/** The file backend every entry point (server, CLI) uses when none is configured. */
+export function defaultBackendUrl(dataDir: string): string {
+  return pathToFileURL(join(resolve(dataDir), "state")).href;
 }
 
 /** Relative `file://` paths are resolved here, not against each work dir (spec §6.1). */

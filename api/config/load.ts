@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
+import { defaultBackendUrl } from "../../stacks/settings.js";
 import { ConfigError } from "./errors.js";
 import { readIniFile, type RawSections } from "./ini-file.js";
 import {
@@ -37,7 +38,7 @@ export interface ImConfig {
   readonly dataDir: string;
   /** DATA_DB as a URL (`sqlite://<DATA_DIR>/im.db` when unset). */
   readonly dataDb: string;
-  /** The Pulumi backend: `PULUMI_BACKEND_URL` env, then the option, then `file://<DATA_DIR>/pulumi`. */
+  /** The Pulumi backend: `PULUMI_BACKEND_URL` env, then the option, then `file://<DATA_DIR>/state` (the same default as the CLI). */
   readonly pulumiBackendUrl: string;
   /** `PULUMI_CONFIG_PASSPHRASE` from the environment, when set (it wins over the file). */
   readonly pulumiPassphrase: string | undefined;
@@ -117,8 +118,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ImConfig {
     warnings: [...im.warnings, ...one.warnings],
     dataDir,
     dataDb: normaliseDataDb(imValues.DATA_DB, dataDir, origin("DATA_DB")),
-    pulumiBackendUrl:
-      env.PULUMI_BACKEND_URL || imValues.PULUMI_BACKEND_URL || pathToFileURL(join(dataDir, "pulumi")).href,
+    pulumiBackendUrl: env.PULUMI_BACKEND_URL || imValues.PULUMI_BACKEND_URL || defaultBackendUrl(dataDir),
     pulumiPassphrase: env.PULUMI_CONFIG_PASSPHRASE || undefined,
     pulumiPassphraseFile: resolveIn(dataDir, imValues.PULUMI_PASSPHRASE_FILE, "passphrase"),
     dataKeyFile: resolveIn(dataDir, imValues.DATA_KEY_FILE, "data.key"),

@@ -516,7 +516,7 @@ export const IM_OPTIONS = [
     type: "optional",
     default: undefined,
     description:
-      "radl-pulumi: Pulumi backend (file://, s3://..., or Pulumi Cloud); unset = file://<DATA_DIR>/pulumi. The PULUMI_BACKEND_URL environment variable wins.",
+      "radl-pulumi: Pulumi backend (file://, s3://..., or Pulumi Cloud); unset = file://<DATA_DIR>/state (the same default as the radl CLI). The PULUMI_BACKEND_URL environment variable wins.",
   },
   {
     name: "PULUMI_PASSPHRASE_FILE",

@@ -58,7 +58,7 @@ describe("im.cfg defaults", () => {
     assert.equal(cfg.openNebula.TEMPLATE_OTHER, 'GRAPHICS = [type="vnc",listen="0.0.0.0"]');
     assert.equal(cfg.dataDir, join(opts.root, "data"));
     assert.equal(cfg.dataDb, `sqlite://${join(opts.root, "data", "im.db")}`);
-    assert.equal(cfg.pulumiBackendUrl, `file://${join(opts.root, "data", "pulumi")}`);
+    assert.equal(cfg.pulumiBackendUrl, `file://${join(opts.root, "data", "state")}`);
     assert.equal(cfg.pulumiPassphraseFile, join(opts.root, "data", "passphrase"));
     assert.deepEqual(cfg.adminUsers, []);
     assert.deepEqual(cfg.oidcAdminGroups, []);
