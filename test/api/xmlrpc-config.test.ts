@@ -38,7 +38,7 @@ it("reads the listener options from im.cfg in both spellings", async () => {
 });
 
 it("loads the TLS files when XMLRPC_SSL is set and names a missing one", async () => {
-  const { dir, config } = await configWith([]);
+  const { dir } = await configWith([]);
   const key = join(dir, "key.pem");
   const cert = join(dir, "cert.pem");
   execFileSync(
