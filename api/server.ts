@@ -11,11 +11,15 @@ import { ensureSecretFile, loadPulumiPassphrase, type ImConfig } from "./config/
 import { ImService } from "./operations/service.js";
 import { buildRestApp } from "./rest/app.js";
 import { openConfiguredStore, type InfrastructureStore } from "./store/index.js";
+import { startXmlRpcServer, xmlRpcOptionsFromConfig, type XmlRpcServer } from "./xmlrpc/index.js";
 
 export interface StartOptions {
   /** Override REST_PORT (tests pass 0 for a random port). */
   restPort?: number;
   restAddress?: string;
+  /** Override XMLRPC_PORT (tests pass 0 for a random port). */
+  xmlrpcPort?: number;
+  xmlrpcAddress?: string;
   contextualizer?: Contextualizer;
   /** Engine parallelism of the StackManager (default ENGINE_PARALLELISM). */
   parallelism?: number;
@@ -28,6 +32,8 @@ export interface RunningServers {
   /** `http(s)://<address>:<port>` of the REST API, or undefined when ACTIVATE_REST is false. */
   restUrl?: string;
   rest?: FastifyInstance;
+  /** `http(s)://<address>:<port>` of the XML-RPC API, or undefined when ACTIVATE_XMLRPC is false. */
+  xmlrpcUrl?: string;
   /** Stops accepting requests, waits for running jobs, closes the store and the stack manager. */
   close(): Promise<void>;
 }
@@ -41,6 +47,8 @@ export async function startServers(config: ImConfig, options: StartOptions = {})
   const im = config.im;
   const store = await openConfiguredStore(config);
   let stacks: StackManager | undefined;
+  let rest: FastifyInstance | undefined;
+  let xmlrpc: XmlRpcServer | undefined;
   try {
     const parallelism = options.parallelism ?? (im.ENGINE_PARALLELISM as number | undefined);
     stacks = await StackManager.open({
@@ -64,7 +72,6 @@ export async function startServers(config: ImConfig, options: StartOptions = {})
     });
     await service.start();
 
-    let rest: FastifyInstance | undefined;
     let restUrl: string | undefined;
     if (im.ACTIVATE_REST) {
       const https = im.REST_SSL
@@ -87,23 +94,35 @@ export async function startServers(config: ImConfig, options: StartOptions = {})
       const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
       restUrl = `${https ? "https" : "http"}://${host}:${address.port}`;
     }
-    // XML-RPC hook: build the XML-RPC server over `service` here when im.ACTIVATE_XMLRPC is set.
+    if (im.ACTIVATE_XMLRPC) {
+      xmlrpc = await startXmlRpcServer(service, {
+        ...xmlRpcOptionsFromConfig(config),
+        ...(options.xmlrpcPort !== undefined ? { port: options.xmlrpcPort } : {}),
+        ...(options.xmlrpcAddress !== undefined ? { host: options.xmlrpcAddress } : {}),
+      });
+    }
 
     const opened = stacks;
+    const openedRest = rest;
+    const openedXmlRpc = xmlrpc;
     return {
       service,
       store,
       stacks: opened,
       ...(rest ? { rest } : {}),
       ...(restUrl ? { restUrl } : {}),
+      ...(xmlrpc ? { xmlrpcUrl: xmlrpc.url } : {}),
       async close() {
-        await rest?.close();
+        await openedRest?.close();
+        await openedXmlRpc?.close();
         await service.close();
         await opened.close();
         await store.close();
       },
     };
   } catch (err) {
+    await rest?.close().catch(() => undefined);
+    await xmlrpc?.close().catch(() => undefined);
     await stacks?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw err;

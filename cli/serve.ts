@@ -29,9 +29,9 @@ run are resumed or failed on start. Ctrl-C or SIGTERM stops it cleanly.
     const config = loadConfig({ env });
     for (const warning of config.warnings) io.err(`warning: ${warning}\n`);
     const servers = await startServers(config);
-    io.err(
-      `radl serve: REST API listening on ${servers.restUrl ?? "(REST disabled)"}; data in ${config.dataDir}\n`,
-    );
+    io.err(`radl serve: REST API listening on ${servers.restUrl ?? "(disabled)"}\n`);
+    io.err(`radl serve: XML-RPC API listening on ${servers.xmlrpcUrl ?? "(disabled)"}\n`);
+    io.err(`radl serve: data in ${config.dataDir}\n`);
     await new Promise<void>((done) => {
       const stop = (signal: string) => {
         io.err(`radl serve: ${signal} received, stopping\n`);

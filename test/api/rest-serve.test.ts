@@ -13,7 +13,7 @@ process.exitCode = await main(["serve", "--config", process.env.CFG_FILE]);
 `;
 
 test(
-  "radl serve: listens on REST_PORT, answers /version, exits 0 on SIGTERM",
+  "radl serve: listens on REST_PORT and XMLRPC_PORT, answers GetVersion on both, exits 0 on SIGTERM",
   { timeout: 120_000 },
   async () => {
     const dir = await mkdtemp(join(tmpdir(), "radl-serve-"));
@@ -21,7 +21,7 @@ test(
       const cfg = join(dir, "im.cfg");
       await writeFile(
         cfg,
-        `[im]\nDATA_DIR = ${join(dir, "data")}\nREST_PORT = 0\nREST_ADDRESS = 127.0.0.1\n`,
+        `[im]\nDATA_DIR = ${join(dir, "data")}\nREST_PORT = 0\nREST_ADDRESS = 127.0.0.1\nXMLRPC_PORT = 0\nXMLRCP_ADDRESS = 127.0.0.1\n`,
       );
       const child = spawn(process.execPath, [...process.execArgv, "--input-type=module", "-e", CHILD], {
         env: {
@@ -34,17 +34,27 @@ test(
         stdio: ["ignore", "pipe", "pipe"],
       });
       let stderr = "";
-      const url = await new Promise<string>((resolve, reject) => {
+      const [url, xmlrpcUrl] = await new Promise<[string, string]>((resolve, reject) => {
         child.stderr!.on("data", (c: Buffer) => {
           stderr += c.toString();
-          const m = /listening on (http:\/\/[^\s;]+)/.exec(stderr);
-          if (m) resolve(m[1]!);
+          const rest = /REST API listening on (http:\/\/[^\s;]+)/.exec(stderr);
+          const xmlrpc = /XML-RPC API listening on (http:\/\/[^\s;]+)/.exec(stderr);
+          if (rest && xmlrpc) resolve([rest[1]!, xmlrpc[1]!]);
         });
         child.on("exit", (code) => reject(new Error(`exited ${code}: ${stderr}`)));
       });
       const version = await send(url, "GET", "/version");
       assert.equal(version.status, 200);
       assert.match(version.body, /^\d+\.\d+\.\d+$/);
+      const call = await fetch(xmlrpcUrl, {
+        method: "POST",
+        headers: { "Content-Type": "text/xml" },
+        body: "<?xml version='1.0'?><methodCall><methodName>GetVersion</methodName><params></params></methodCall>",
+      });
+      assert.equal(call.status, 200);
+      const answer = await call.text();
+      assert.match(answer, /<boolean>1<\/boolean>/);
+      assert.ok(answer.includes(`<string>${version.body}</string>`), answer);
       const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
       child.kill("SIGTERM");
       assert.equal(await exit, 0, stderr);

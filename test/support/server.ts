@@ -53,7 +53,7 @@ export async function startTestServer(
     IM_PATH: dataDir,
   };
   const config = loadConfig({ env, systemFile: join(dataDir, "no-system.cfg") });
-  const servers = await startServers(config, { restPort: 0 });
+  const servers = await startServers(config, { restPort: 0, xmlrpcPort: 0, xmlrpcAddress: "127.0.0.1" });
   const url = servers.restUrl!;
   return {
     url,
