@@ -18,6 +18,7 @@ import { confDir, dynamicFiles, genDir, staticFiles, writeFiles, type FileMap } 
 import { selectMaster } from "./master.js";
 import { DEFAULT_SETTINGS, type CtxtInfrastructure, type CtxtSettings, type CtxtVm } from "./model.js";
 import { Placeholders } from "./placeholders.js";
+import { galaxyRequirements } from "./playbooks.js";
 import { contextualizationPlan, type ContextualizationPlan } from "./stages.js";
 import { inventoryHost, vmFromSystem } from "./vms.js";
 import { join } from "node:path";
@@ -221,6 +222,8 @@ export class CommandContextualizer implements Contextualizer {
       },
       options: { parent: CTXT_COMPONENT, dependsOn: ["ctxt-tool"] },
     });
+    const galaxy = galaxyRequirements(inf.doc, inf.vms);
+    const hasGalaxy = galaxy.roles.length + galaxy.collections.length > 0;
     const dynamic = dynamicFiles(inf, plan, master, g);
     const payload = JSON.stringify({ files: dynamic });
     command(
@@ -239,7 +242,13 @@ export class CommandContextualizer implements Contextualizer {
       "ctxt-hosts",
       {
         connection: serverKeyed,
-        create: `cd ${gen} && ANSIBLE_CONFIG=${gen}/ansible.cfg timeout 600 ansible -i hosts all -m ping -o 2>&1; true`,
+        create:
+          `cd ${gen} && export ANSIBLE_CONFIG=${gen}/ansible.cfg && ` +
+          (hasGalaxy
+            ? `{ for a in 1 2 3 4 5; do timeout ${s.ansibleInstallTimeout} ansible-galaxy install -r galaxy-requirements.yml && break; ` +
+              `[ $a = 5 ] && echo "Error installing Galaxy roles and collections."; sleep 10; done; } ; `
+            : "") +
+          `timeout 600 ansible -i hosts all -m ping -o 2>&1; true`,
         triggers,
       },
       ["ctxt-activate"],

@@ -414,6 +414,10 @@ test("graph: command nodes with barriers, generation triggers, secrets only in s
     outputs: { vms: {}, shared: { securityGroups: {}, networks: {}, subnets: {} }, vmSecrets: {} },
   };
   assert.equal(validateGraph(graph).length, graph.nodes.length);
+  assert.match(
+    String(byId.get("ctxt-hosts")!.args.create),
+    /ansible-galaxy install -r galaxy-requirements\.yml/,
+  );
   assert.deepEqual(ctxt.lower(input), out, "deterministic");
   assert.ok(Object.keys(ctxt.bundleFiles(input)).includes("bin/run-step"));
 });
