@@ -5,8 +5,11 @@ import { check } from "../../compiler/check.js";
 import { formatDiagnostic, isError } from "../../compiler/diagnostic.js";
 import { RadlPulumiError } from "../../compiler/errors.js";
 import type { VmStackOutput } from "../../compiler/graph/types.js";
-import { emptyDocument, type FeatureValue, type RadlDocument, type SystemSec } from "../../compiler/ir.js";
-import { loadRadl } from "../../compiler/load.js";
+import { featureValue } from "../../compiler/features.js";
+import { emptyDocument, type RadlDocument, type SystemSec } from "../../compiler/ir.js";
+import { decodeRadlJson } from "../../compiler/json/decode.js";
+import { detectFormat, loadRadl } from "../../compiler/load.js";
+import { parseRadl } from "../../compiler/parse.js";
 import {
   AlterVmSystemError,
   alterVmDocument,
@@ -101,7 +104,8 @@ export interface StatsRecord {
   last_date: string;
 }
 
-type Mode = "read" | "write" | "delete";
+/** What an operation does, for the BOOT_MODE gate (im-api.md §5.7). */
+export type OperationMode = "read" | "write" | "delete";
 
 const JOB_LEASE_MS = 60_000;
 
@@ -275,8 +279,9 @@ export class ImService {
     const vm = this.vmOf(data, vmId);
     if (property === "contmsg") return this.vmLog(vm);
     const system = this.vmDocument(data, this.planOf(record), vm).systems[0]!;
-    const value = system.features.features.get(property);
-    const plain = value === undefined ? undefined : plainValue(value);
+    // Numbers in the base unit, as the reference's getValue (`memory.size = 2g` → bytes).
+    const value = featureValue(system.features, property);
+    const plain = typeof value === "object" && !Array.isArray(value) ? undefined : value;
     if (plain === undefined)
       throw new IncorrectPropertyError(`Incorrect property ${property} for VM ID ${vmId}`);
     return plain;
@@ -391,7 +396,7 @@ export class ImService {
     return this.withLock(infId, async () => {
       const { data, record } = await this.open(ctx, infId);
       if (data.deleting) throw new OperationFailedError("Infrastructure deleted. Do not add resources.");
-      const doc = parseBody(body);
+      const doc = parseBody(body, { check: false });
       const stored = this.storedDocument(data);
       const completed = completeDocument(stored, doc, {
         privateNetworkClouds: new Map(Object.entries(data.private_networks)),
@@ -597,9 +602,10 @@ export class ImService {
       if (parts.some((p) => !/^\d+$/.test(p))) throw new OperationFailedError("Incorrect vm_list format.");
       vms = parts.map(Number);
     }
+    // Parse errors win over an unknown infrastructure (im-xmlrpc.md, Reconfigure).
+    const doc = parseBody(body);
     await this.withLock(infId, async () => {
       const { data } = await this.open(ctx, infId);
-      const doc = parseBody(body);
       const updated = reconfigureRadl(this.storedDocument(data), doc);
       await this.write(infId, (d) => void (d.radl = printRadl(updated)));
       await this.contextualizeNow(infId, vms);
@@ -806,7 +812,11 @@ export class ImService {
 
   // ------------------------------------------------------------------ internals
 
-  private requireMode(mode: Mode): void {
+  /**
+   * The BOOT_MODE gate (im-api.md §5.7): DisabledFunction for an operation the mode forbids. The
+   * reference checks it before the credentials, so the listeners call it before authenticating too.
+   */
+  requireMode(mode: OperationMode): void {
     if (mode === "read") return;
     if (this.bootMode === 1 || (this.bootMode === 2 && mode === "write")) throw new DisabledFunctionError();
   }
@@ -1243,13 +1253,22 @@ function newImportedVm(vm: Partial<StoredVm>): StoredVm {
   };
 }
 
-/** Parses a request body (§1.2): empty = empty RADL; errors carry `<api>:line:col`. */
-export function parseBody(body: RadlBody): RadlDocument {
+/**
+ * Parses a request body (§1.2): empty = empty RADL; errors carry `<api>:line:col`. With
+ * `check: false` only the syntax is checked: the caller checks the document once it is completed
+ * with the stored definitions (AddResource may deploy a system stored earlier).
+ */
+export function parseBody(body: RadlBody, options: { check?: boolean } = {}): RadlDocument {
   if (body.kind === "tosca")
     throw new OperationFailedError("TOSCA documents are not supported by this server yet.");
   if (body.text.trim() === "") return emptyDocument("<api>");
-  const result = loadRadl(body.text, { source: "<api>" });
-  if (!result.document) {
+  const result =
+    options.check === false
+      ? detectFormat(body.text) === "json"
+        ? decodeRadlJson(body.text, { source: "<api>" })
+        : parseRadl(body.text, { source: "<api>" })
+      : loadRadl(body.text, { source: "<api>" });
+  if (!result.document || result.diagnostics.some(isError)) {
     throw new OperationFailedError(
       result.diagnostics
         .filter(isError)
@@ -1259,19 +1278,6 @@ export function parseBody(body: RadlBody): RadlDocument {
     );
   }
   return result.document;
-}
-
-function plainValue(value: FeatureValue): string | number | string[] | undefined {
-  switch (value.kind) {
-    case "string":
-      return value.value;
-    case "number":
-      return (value.lower ?? value.upper)?.num.value;
-    case "list":
-      return value.value;
-    default:
-      return undefined;
-  }
 }
 
 const UNIT_FACTORS: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };

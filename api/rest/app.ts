@@ -6,7 +6,7 @@ import type { RadlDocument } from "../../compiler/ir.js";
 import { printRadl } from "../../compiler/print.js";
 import { decodeRestAuthorization, type AuthContext, type VaultSettings } from "../auth/index.js";
 import { ApiError } from "../errors.js";
-import type { ImService, RadlBody } from "../operations/service.js";
+import type { ImService, OperationMode, RadlBody } from "../operations/service.js";
 import {
   BareError,
   booleanParam,
@@ -88,6 +88,8 @@ export interface RouteSpec {
   produces?: Produces;
   /** The §1.4.3 message prefix for an error with this status. */
   prefix(status: number): string;
+  /** The BOOT_MODE gate of the operation (§5.7), checked before the credentials; none = read. */
+  gate?(query: Record<string, unknown>): OperationMode;
   handler(call: Call): Promise<Answer>;
 }
 
@@ -246,6 +248,7 @@ export function routeTable(service: ImService, settings: RestSettings): RouteSpe
     path: `/infrastructures/:infId/vms/:vmId/${op}`,
     summary: `${op[0]!.toUpperCase()}${op.slice(1)}VM`,
     auth: true,
+    gate: () => "write",
     prefix: vmOp(op),
     handler: async (c) => {
       const { infId, vmId } = c.params as { infId: string; vmId: string };
@@ -261,6 +264,7 @@ export function routeTable(service: ImService, settings: RestSettings): RouteSpe
     path: `/infrastructures/:infId/${op}`,
     summary: `${op === "start" ? "Start" : "Stop"}Infrastructure`,
     auth: true,
+    gate: () => "write",
     prefix: fixed(`Error in ${op} operation: `),
     handler: async (c) => {
       const infId = c.params.infId!;
@@ -297,6 +301,7 @@ export function routeTable(service: ImService, settings: RestSettings): RouteSpe
       path: "/infrastructures",
       summary: "CreateInfrastructure",
       auth: true,
+      gate: (q) => (booleanParam(q, "dry_run", false) ? "read" : "write"),
       produces: { defaultType: "text/uri-list", field: "uri" },
       prefix: fixed("Error Creating Inf.: "),
       handler: async (c) => {
@@ -316,6 +321,7 @@ export function routeTable(service: ImService, settings: RestSettings): RouteSpe
       path: "/infrastructures",
       summary: "ImportInfrastructure",
       auth: true,
+      gate: () => "write",
       produces: { defaultType: "text/uri-list", field: "uri" },
       prefix: fixed("Error Importing Inf.: "),
       handler: async (c) => {
@@ -342,6 +348,7 @@ export function routeTable(service: ImService, settings: RestSettings): RouteSpe
       path: "/infrastructures/:infId",
       summary: "AddResource",
       auth: true,
+      gate: () => "write",
       produces: uriList,
       prefix: fixed("Error Adding resources: "),
       handler: async (c) => {
@@ -359,6 +366,7 @@ export function routeTable(service: ImService, settings: RestSettings): RouteSpe
       path: "/infrastructures/:infId",
       summary: "DestroyInfrastructure",
       auth: true,
+      gate: () => "delete",
       prefix: fixed("Error Destroying Inf: "),
       handler: async (c) => {
         const force = booleanParam(c.query, "force", false);
@@ -457,6 +465,7 @@ export function routeTable(service: ImService, settings: RestSettings): RouteSpe
       path: "/infrastructures/:infId/reconfigure",
       summary: "Reconfigure",
       auth: true,
+      gate: () => "write",
       prefix: fixed("Error reconfiguring infrastructure: "),
       handler: async (c) => {
         const infId = c.params.infId!;
@@ -488,6 +497,7 @@ export function routeTable(service: ImService, settings: RestSettings): RouteSpe
       path: "/infrastructures/:infId/vms/:vmId",
       summary: "AlterVM",
       auth: true,
+      gate: () => "write",
       produces: { defaultType: "text/plain", field: "radl" },
       prefix: fixed("Error modifying resources: "),
       handler: async (c) => ({
@@ -499,6 +509,7 @@ export function routeTable(service: ImService, settings: RestSettings): RouteSpe
       path: "/infrastructures/:infId/vms/:vmIds",
       summary: "RemoveResource",
       auth: true,
+      gate: () => "write",
       prefix: fixed("Error Removing resources: "),
       handler: async (c) => {
         const context = booleanParam(c.query, "context", true);
@@ -560,6 +571,7 @@ export function routeTable(service: ImService, settings: RestSettings): RouteSpe
       path: "/infrastructures/:infId/vms/:vmId/disks/:diskNum/snapshot",
       summary: "CreateDiskSnapshot",
       auth: true,
+      gate: () => "write",
       produces: { defaultType: "text/plain" },
       prefix: fixed("Error creating snapshot: "),
       handler: async (c) => {
@@ -819,6 +831,8 @@ export function buildRestApp(options: RestAppOptions): FastifyInstance {
       let ctx: AuthContext | undefined;
       if (route.auth) {
         const items = decodeRestAuthorization(header(req, "authorization"), settings);
+        const mode = route.gate?.(req.query as Record<string, unknown>);
+        if (mode !== undefined) service.requireMode(mode);
         ctx = await service.authenticate(items);
       }
       const rep = route.produces

@@ -342,6 +342,13 @@ test("OPTIONS answers 200; /oai without its options is 400; reconfigure vm_list 
   });
   assert.equal(bad.status, 400);
   assert.equal(bad.body, "Error reconfiguring infrastructure: Incorrect vm_list format.");
+  // the RADL is parsed before the infrastructure is looked up: its error wins over an unknown id
+  const unparsable = await server.request("PUT", "/infrastructures/no-such-id/reconfigure", {
+    headers: { authorization: AUTH },
+    body: "system web (\n  cpu.count >= \n)\n",
+  });
+  assert.equal(unparsable.status, 400, unparsable.body);
+  assert.match(unparsable.body, /^Error reconfiguring infrastructure: <api>:\d+:\d+: error E-/);
   const ok = await server.request("PUT", `/infrastructures/${infId}/reconfigure`, {
     headers: { authorization: AUTH },
   });

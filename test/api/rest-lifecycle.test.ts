@@ -97,6 +97,13 @@ test(
       headers: { ...H, accept: "application/json" },
     });
     assert.deepEqual(JSON.parse(ip.body), { "net_interface.0.ip": "10.0.0.1" });
+    // sizes come back in the base unit, as the reference's getValue: 512m → bytes (M is decimal)
+    const memory = await request("GET", `/infrastructures/${id}/vms/1/memory.size`, { headers: H });
+    assert.equal(memory.body, String(512e6));
+    const memoryJson = await request("GET", `/infrastructures/${id}/vms/1/memory.size`, {
+      headers: { ...H, accept: "application/json" },
+    });
+    assert.deepEqual(JSON.parse(memoryJson.body), { "memory.size": 512e6 });
     const missing = await request("GET", `/infrastructures/${id}/vms/1/no.such.feature`, { headers: H });
     assert.equal(missing.status, 404);
     assert.equal(missing.body, "Incorrect property no.such.feature for VM ID 1");
@@ -111,6 +118,13 @@ test(
     assert.equal(added.body, `${created.body}/vms/2`);
     assert.equal(added.headers.infid, undefined);
     assert.equal((await state(id)).vm_states["2"], "running");
+    // a bare deploy of a stored system is enough (im-api §1.7.7): it gets id 3
+    const bare = await request("POST", `/infrastructures/${id}?context=0`, {
+      headers: H,
+      body: "deploy web 1",
+    });
+    assert.equal(bare.status, 200, bare.body);
+    assert.equal(bare.body, `${created.body}/vms/3`);
     const unknownRef = await request("POST", `/infrastructures/${id}`, {
       headers: H,
       body: "system nothere\ndeploy nothere 1",
@@ -118,8 +132,8 @@ test(
     assert.equal(unknownRef.status, 400);
     assert.match(unknownRef.body, /Unknown reference in RADL/);
 
-    // remove 0 and 2: ids are never reused
-    const removed = await request("DELETE", `/infrastructures/${id}/vms/0,2?context=0`, { headers: H });
+    // remove 0, 2 and 3: ids are never reused
+    const removed = await request("DELETE", `/infrastructures/${id}/vms/0,2,3?context=0`, { headers: H });
     assert.equal(removed.status, 200, removed.body);
     assert.equal(removed.body, "");
     assert.equal(
@@ -221,13 +235,21 @@ test(
       ["DELETE", `/infrastructures/${id}`, "Error Destroying Inf: "],
     ];
     const before = await server.servers.store.listInfrastructures({ includeDeleted: true });
+    // The gate comes before the credential check (im-api §5.7): bad credentials are refused as disabled too.
+    const badCredentials = "id = dummy; type = Dummy";
+    assert.equal(
+      (await request("GET", "/infrastructures", { headers: { authorization: badCredentials } })).status,
+      401,
+    );
     for (const [method, path, prefix] of refusals) {
-      const res = await request(method, path, {
-        headers: H,
-        body: method === "PUT" && path === "/infrastructures" ? "{}" : "",
-      });
-      assert.equal(res.status, 403, `${method} ${path}: ${res.body}`);
-      assert.equal(res.body, `${prefix}Function currently disabled.`);
+      for (const authorization of [AUTH, badCredentials]) {
+        const res = await request(method, path, {
+          headers: { authorization },
+          body: method === "PUT" && path === "/infrastructures" ? "{}" : "",
+        });
+        assert.equal(res.status, 403, `${method} ${path}: ${res.body}`);
+        assert.equal(res.body, `${prefix}Function currently disabled.`);
+      }
     }
     assert.deepEqual(await server.servers.store.listInfrastructures({ includeDeleted: true }), before);
     await server.stop({ keepData: true });
