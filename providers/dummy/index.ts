@@ -29,7 +29,7 @@ import {
   sshPort,
 } from "../../compiler/plan/system-features.js";
 import type { JsonValue, PlannedVm } from "../../compiler/plan/types.js";
-import { nicOutputs, sshConnection, vmComponentId, vmComponentNode, vmSecrets } from "../driver-common.js";
+import { nicOutputs, vmComponentId, vmComponentNode, vmSecrets } from "../driver-common.js";
 
 export const DUMMY_IP = "10.0.0.1";
 export const DUMMY_IMAGES = [
@@ -125,7 +125,8 @@ export class DummyDriver implements Driver {
           ssh: { host: DUMMY_IP, port, user },
         },
         secrets: vmSecrets(vm),
-        connection: sshConnection(vm, DUMMY_IP, port),
+        // No SSH connection on purpose: a Dummy VM does not exist, and its address (the IM's fixed
+        // 10.0.0.1) belongs to nobody here, so contextualization must never try to reach it.
         privateIp: DUMMY_IP,
       });
     }

@@ -1,7 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { validateGraph } from "../../compiler/graph/index.js";
-import { credentials, lowerPlan, planDeployment, stringFeature } from "../../compiler/plan/index.js";
+import {
+  credentials,
+  lowerPlan,
+  lowerPlanDetailed,
+  planDeployment,
+  stringFeature,
+} from "../../compiler/plan/index.js";
 import { DUMMY_VM_SCRIPT, DummyDriver } from "../../providers/dummy/index.js";
 import { builtinDrivers, driverRegistry } from "../../providers/registry.js";
 import { deploy, doc, network, system } from "../compiler/plan-support.js";
@@ -160,4 +166,16 @@ test("Dummy's imperative operations return the IM's fixed values", async () => {
     instanceName: "front",
     ips: [{ ip: "10.0.0.1", kind: "fixed" }],
   });
+});
+
+test("Dummy VMs offer no SSH connection, so contextualization never dials the fixed 10.0.0.1", async () => {
+  const plan = await planDeployment({
+    infId: "inf-ssh",
+    document,
+    auth: [{ type: "Dummy" }],
+    drivers: driverRegistry(),
+  });
+  const { vms: lowered } = lowerPlanDetailed(plan, driverRegistry());
+  assert.ok(lowered.length > 0);
+  for (const vm of lowered) assert.equal(vm.connection, undefined, `VM ${vm.vm.id} has a connection`);
 });
