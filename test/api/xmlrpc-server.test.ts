@@ -122,7 +122,8 @@ describe("XML-RPC server with the Dummy driver", { timeout: 600_000 }, () => {
     assert.deepEqual(out.vmprop_state, [true, "configured"]);
     const [memOk, memory] = out.vmprop_memory as [boolean, unknown];
     assert.equal(memOk, true);
-    assert.equal(typeof memory, "number");
+    // xmlrpc_calls.py deploys `memory.size >= 2g`: the value comes back in bytes (G is decimal)
+    assert.equal(memory, 2e9);
     assert.deepEqual(out.vmprop_absent, [false, "Incorrect property no.such.feature for VM ID 0"]);
     assert.match((out.vmcontmsg as [boolean, string])[1], /VM configured/);
   });
