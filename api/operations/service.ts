@@ -5,7 +5,7 @@ import { check } from "../../compiler/check.js";
 import { formatDiagnostic, isError } from "../../compiler/diagnostic.js";
 import { RadlPulumiError } from "../../compiler/errors.js";
 import type { VmStackOutput } from "../../compiler/graph/types.js";
-import { featureValue } from "../../compiler/features.js";
+import { featureValue, numberFeature } from "../../compiler/features.js";
 import { emptyDocument, type RadlDocument, type SystemSec } from "../../compiler/ir.js";
 import { decodeRadlJson } from "../../compiler/json/decode.js";
 import { detectFormat, loadRadl } from "../../compiler/load.js";
@@ -368,17 +368,18 @@ export class ImService {
         storage: [],
       });
       const compute: Record<string, number> = {
-        cpuCores: numberFeature(vm.concrete, "cpu.count") ?? 1,
-        memoryInMegabytes: Math.round((numberFeature(vm.concrete, "memory.size", true) ?? 0) / 1024 ** 2),
+        cpuCores: numberFeature(vm.concrete.features, "cpu.count") ?? 1,
+        memoryInMegabytes: numberFeature(vm.concrete.features, "memory.size", "M") ?? 0,
       };
-      const disk = numberFeature(vm.concrete, "disk.0.free_size", true);
-      if (disk !== undefined) compute.diskSizeInGigabytes = Math.round(disk / 1024 ** 3);
-      const gpu = numberFeature(vm.concrete, "gpu.count");
+      const disk = numberFeature(vm.concrete.features, "disk.0.free_size", "G");
+      if (disk !== undefined) compute.diskSizeInGigabytes = disk;
+      const gpu = numberFeature(vm.concrete.features, "gpu.count");
       if (gpu !== undefined) compute.GPU = gpu;
       entry.compute.push(compute);
       for (let i = 1; vm.concrete.features.features.has(`disk.${i}.size`); i++) {
-        const size = numberFeature(vm.concrete, `disk.${i}.size`, true) ?? 0;
-        entry.storage.push({ sizeInGigabytes: Math.round(size / 1024 ** 3) });
+        entry.storage.push({
+          sizeInGigabytes: numberFeature(vm.concrete.features, `disk.${i}.size`, "G") ?? 0,
+        });
       }
     }
     return out;
@@ -789,8 +790,8 @@ export class ImService {
       let cpu = 0;
       let memory = 0;
       for (const vm of vms) {
-        cpu += numberFeature(vm.concrete, "cpu.count") ?? 1;
-        memory += Math.round((numberFeature(vm.concrete, "memory.size", true) ?? 0) / (1024 * 1024));
+        cpu += numberFeature(vm.concrete.features, "cpu.count") ?? 1;
+        memory += numberFeature(vm.concrete.features, "memory.size", "M") ?? 0;
       }
       out.push({
         creation_date: formatDateTime(summary.createdAt),
@@ -1225,7 +1226,7 @@ function newStoredVm(plan: DeploymentPlan, id: number, now: number): StoredVm {
     last_update: now,
     creation_date: now,
     ips: {},
-    cpu: numberFeature(vm.concrete, "cpu.count") ?? null,
+    cpu: numberFeature(vm.concrete.features, "cpu.count") ?? null,
     memory_mb: null,
   };
 }
@@ -1278,17 +1279,6 @@ export function parseBody(body: RadlBody, options: { check?: boolean } = {}): Ra
     );
   }
   return result.document;
-}
-
-const UNIT_FACTORS: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
-
-function numberFeature(system: SystemSec, name: string, bytes = false): number | undefined {
-  const value = system.features.features.get(name);
-  if (value?.kind !== "number") return undefined;
-  const bound = value.lower ?? value.upper;
-  if (!bound) return undefined;
-  const unit = bound.unit?.charAt(0).toLowerCase();
-  return bytes ? bound.num.value * (unit ? (UNIT_FACTORS[unit] ?? 1) : 1) : bound.num.value;
 }
 
 function formatDateTime(d: Date): string {

@@ -66,9 +66,10 @@ test("dry_run estimates per cloud id and creates nothing, with no InfID", async 
   >;
   assert.deepEqual(Object.keys(estimate), ["dummy"]);
   assert.equal(estimate.dummy!.cloudType, "Dummy");
+  // 2g is 2·10^9 bytes: RADL ≥ 1.3.4 units are decimal (spec radl.md §1.8), so 2000 MB.
   assert.deepEqual(estimate.dummy!.compute, [
-    { cpuCores: 2, memoryInMegabytes: 2048 },
-    { cpuCores: 2, memoryInMegabytes: 2048 },
+    { cpuCores: 2, memoryInMegabytes: 2000 },
+    { cpuCores: 2, memoryInMegabytes: 2000 },
   ]);
   const empty = await server.request("POST", "/im/infrastructures?dry_run=1", {
     headers: { authorization: AUTH },
