@@ -483,6 +483,9 @@ export class StackManager {
   }
 
   private deliver(event: StackEvent, own?: (e: EngineEvent) => void): void {
+    // The Node SDK logs every RegisterResource response, secret values resolved, as debug
+    // diagnostics; they must never reach a subscriber that prints or stores events.
+    if ((event.event.diagnosticEvent?.severity as string | undefined) === "debug") return;
     for (const listener of [...this.listeners, ...(own ? [(e: StackEvent) => own(e.event)] : [])]) {
       try {
         listener(event);
