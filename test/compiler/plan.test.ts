@@ -481,7 +481,7 @@ test("lowering calls the contextualizer with every live VM and validates the res
             id: `ctxt-vm${v.vm.id}-basic`,
             type: "command:remote:Command",
             name: `ctxt-vm${v.vm.id}-basic`,
-            args: { connection: v.connection as never, create: "true" },
+            args: { create: `echo ${v.vm.id}` },
             options: { dependsOn: v.readyNodeIds },
           })),
           outputs: { generation: 1 },
