@@ -8,10 +8,11 @@ import { EXIT_OK } from "./exit-codes.js";
 
 export const serveCommand: Command = {
   name: "serve",
-  summary: "run the IM service (REST API) with the embedded defaults",
+  summary: "run the IM service (REST and XML-RPC APIs) with the embedded defaults",
   usage: "radl serve [--config FILE]",
   details: `Starts the Infrastructure Manager service: the REST API on REST_ADDRESS:REST_PORT
-(default 0.0.0.0:8800), DATA_DB (default SQLite under DATA_DIR, ./data), the Pulumi file backend
+(default 0.0.0.0:8800) and the XML-RPC API on XMLRCP_ADDRESS:XMLRPC_PORT (default 0.0.0.0:8899;
+ACTIVATE_REST / ACTIVATE_XMLRPC turn either off), DATA_DB (default SQLite under DATA_DIR, ./data), the Pulumi file backend
 under DATA_DIR and a passphrase generated there once (mode 0600). Unfinished jobs of a previous
 run are resumed or failed on start. Ctrl-C or SIGTERM stops it cleanly.
 
