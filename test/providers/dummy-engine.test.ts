@@ -47,6 +47,7 @@ interface ResourceState {
   urn: string;
   id: string;
   type: string;
+  inputs: Record<string, unknown>;
   outputs: Record<string, unknown>;
 }
 
@@ -54,7 +55,14 @@ async function servers(stack: string): Promise<Map<string, ResourceState>> {
   const state = await manager.exportState(stack);
   const resources = (state.deployment.resources ?? []) as ResourceState[];
   return new Map(
-    resources.filter((r) => r.type === "command:local:Command").map((r) => [r.urn.split("::").pop()!, r]),
+    resources
+      .filter((r) => r.type === "command:local:Command")
+      // what identifies the resource and what it produced; not the SDK's recorded stack trace,
+      // which differs between two runs of the same program
+      .map(({ urn, id, type, inputs, outputs }) => [
+        urn.split("::").pop()!,
+        { urn, id, type, inputs, outputs },
+      ]),
   );
 }
 

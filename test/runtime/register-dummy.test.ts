@@ -9,6 +9,7 @@ import {
   type ResourceGraph,
 } from "../../compiler/graph/index.js";
 import { lowerPlan, planDeployment } from "../../compiler/plan/index.js";
+import { sshConnection } from "../../providers/driver-common.js";
 import { driverRegistry } from "../../providers/registry.js";
 import { registerGraph, registerGraphDetailed } from "../../runtime/register.js";
 import { deploy, doc, network, system } from "../compiler/plan-support.js";
@@ -37,7 +38,13 @@ async function dummyGraph(): Promise<ResourceGraph> {
           type: "command:remote:Command",
           name: `ctxt-vm${v.vm.id}`,
           args: {
-            connection: { ...(v.connection as object), dialErrorLimit: 5, perDialTimeout: 10 } as never,
+            // Dummy VMs offer no connection of their own; under mocks nothing dials, so the test
+            // builds one from the VM's reported SSH facts to check that credentials flow as secrets.
+            connection: {
+              ...(sshConnection(v.vm, String(v.output.ssh!.host), Number(v.output.ssh!.port)) as object),
+              dialErrorLimit: 5,
+              perDialTimeout: 10,
+            } as never,
             create: interpolate("echo ", ref(`vm-${v.vm.id}-server`, "stdout")),
             update: "true",
           },
