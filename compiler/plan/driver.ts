@@ -20,12 +20,20 @@ export interface DriverCapabilities {
   maxVmsPerSystem?: number;
 }
 
+/**
+ * What discovery would look up in one cloud (images, flavours, networks...), given instead by
+ * `radl compile --catalog FILE`. Its shape is the driver's (documented in providers/<cloud>/).
+ * When present the driver must answer from it alone and never call the cloud.
+ */
+export type CloudCatalog = Record<string, JsonValue>;
+
 export interface ConcretizeContext {
   infId: string;
   cloud: CloudRef;
   auth: AuthItem;
   document: RadlDocument;
   random: RandomSource;
+  catalog?: CloudCatalog;
 }
 
 export interface Concretized {
@@ -53,6 +61,7 @@ export interface PlanCloudContext {
   previous: Record<string, JsonValue>;
   /** Every live VM of the cloud, the new ones included. */
   vms: PlannedVm[];
+  catalog?: CloudCatalog;
 }
 
 /** What lowering gives a driver for one cloud: only that cloud's live VMs. */

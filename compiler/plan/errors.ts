@@ -74,3 +74,23 @@ export class UnknownVmError extends PlanError {
     super("E-PLAN-UNKNOWN-VM", `Invalid VM ID: ${vmId}`);
   }
 }
+
+/**
+ * Planning needs a fact only the cloud knows (a flavour list, the default network...) and can get
+ * it neither from the cloud's API nor from a catalogue (`radl compile --catalog`).
+ */
+export class DiscoveryNeededError extends PlanError {
+  constructor(
+    readonly system: string,
+    readonly cloudId: string,
+    readonly needed: string,
+    reason?: string,
+  ) {
+    super(
+      "E-PLAN-DISCOVERY",
+      `system '${system}' in cloud '${cloudId}' needs ${needed}, which could not be discovered` +
+        `${reason !== undefined ? ` (${reason})` : ""}: pin it in the RADL, give credentials that reach ` +
+        `the cloud, or pass a catalogue with --catalog`,
+    );
+  }
+}

@@ -6,7 +6,7 @@ import { mergeSets } from "../feature-set-builder.js";
 import type { DeploySec, NumLiteral, RadlDocument, SystemSec } from "../ir.js";
 import { missingImDefaults, softBlocksByWeight } from "../soft.js";
 import { cloudKeyOf } from "./cloud-key.js";
-import type { Concretized, Driver, DriverLookup } from "./driver.js";
+import type { CloudCatalog, Concretized, Driver, DriverLookup } from "./driver.js";
 import {
   NoCloudError,
   NoConcreteSystemError,
@@ -64,6 +64,8 @@ export interface PlanInput {
    */
   mode?: "add" | "converge";
   random?: RandomSource;
+  /** Discovery answers per auth item id (`radl compile --catalog`); see CloudCatalog. */
+  catalogs?: Record<string, CloudCatalog>;
 }
 
 const defaultRandom: RandomSource = { bytes: (n) => new Uint8Array(randomBytes(n)) };
@@ -151,6 +153,7 @@ export async function planDeployment(input: PlanInput): Promise<DeploymentPlan> 
       random,
       previous: planned.decisions,
       vms: liveVms(plan).filter((v) => v.cloudKey === key),
+      ...catalogOf(input, cloudRef),
     });
   }
   return plan;
@@ -258,6 +261,7 @@ class ConcretizeCache {
               auth: this.input.auth[cloud.index]!,
               document: this.input.document,
               random: this.random,
+              ...catalogOf(this.input, cloud),
             });
       this.cache.set(key, hit);
     }
@@ -327,6 +331,11 @@ async function chooseCloud(
   const first = systems[0]!.id;
   if (clouds.length === 0) throw new NoCloudError(first, "No cloud credentials were given in the auth data");
   throw new NoCloudError(first, `No cloud in the auth data can deploy system '${first}'`);
+}
+
+function catalogOf(input: PlanInput, cloud: CloudRef): { catalog?: CloudCatalog } {
+  const catalog = input.catalogs?.[cloud.id];
+  return catalog === undefined ? {} : { catalog };
 }
 
 /** im-api.md §3.11: same type, and the stored server name is part of the item's host. */
