@@ -1,4 +1,5 @@
 import type { SystemSec } from "../ir.js";
+import { resizedSystem } from "../merge.js";
 import { UnknownVmError } from "./errors.js";
 import type { DeploymentPlan, PowerState } from "./types.js";
 
@@ -25,19 +26,10 @@ export function setDesiredPower(plan: DeploymentPlan, ids: number[], power: Powe
   return next;
 }
 
-/** The features AlterVM may change (IM `resize_vm_radl`). */
-export const RESIZE_FEATURES = [
-  "cpu.count",
-  "memory.size",
-  "instance_type",
-  "gpu.count",
-  "disks.free_size",
-] as const;
-
 /**
- * AlterVM's generic part: the resize features the request gives replace the VM's concrete ones.
- * `changed` is false when the request gives none (the IM then resizes nothing). Drivers that pick
- * an instance type or flavour from the new size re-plan it themselves.
+ * AlterVM's generic part: the VM's concrete system resized as the IM's `resize_vm_radl` does
+ * (compiler/merge `resizedSystem`). `changed` is false when the request gives no resize feature.
+ * Drivers that pick an instance type or flavour from the new size re-plan it themselves.
  */
 export function resizeVm(
   plan: DeploymentPlan,
@@ -45,14 +37,9 @@ export function resizeVm(
   requested: SystemSec,
 ): { plan: DeploymentPlan; changed: boolean } {
   checkIds(plan, [id]);
-  const given = RESIZE_FEATURES.filter((name) => requested.features.features.has(name));
-  if (given.length === 0) return { plan, changed: false };
+  const resized = resizedSystem(plan.vms.find((v) => v.id === id)!.concrete, requested);
+  if (resized === null) return { plan, changed: false };
   const next = structuredClone(plan);
-  const vm = next.vms.find((v) => v.id === id)!;
-  for (const name of given) {
-    const fs = vm.concrete.features;
-    if (!fs.features.has(name)) fs.order.push(name);
-    fs.features.set(name, structuredClone(requested.features.features.get(name)!));
-  }
+  next.vms.find((v) => v.id === id)!.concrete = resized;
   return { plan: next, changed: true };
 }
