@@ -28,18 +28,22 @@ export type Constraint =
   /** A `name contains (…)` block whose sub-features were built into their own set. */
   | { kind: "contains"; features: FeatureSet };
 
-/** Where a constraint came from: a text span, or a JSON pointer (RFC 6901) for JSON input. */
+/**
+ * Where a constraint came from: a text span, or for JSON input a JSON pointer (RFC 6901), with its
+ * span in the JSON text when the text is known.
+ */
 export type FeatureLocation = Span | { pointer: string } | undefined;
 
 function located(d: Diagnostic, at: FeatureLocation): Diagnostic {
   if (at === undefined) return d;
-  if ("pointer" in at) d.pointer = at.pointer;
-  else d.span = at;
+  if (at.pointer !== undefined) d.pointer = at.pointer;
+  const span = spanOf(at);
+  if (span !== undefined) d.span = span;
   return d;
 }
 
 function spanOf(at: FeatureLocation): Span | undefined {
-  return at !== undefined && !("pointer" in at) ? at : undefined;
+  return at !== undefined && "line" in at ? at : undefined;
 }
 
 /** The IR value a single constraint stands for. */

@@ -15,6 +15,8 @@ export interface Span {
   /** 0-based offset into the source. */
   offset: number;
   length: number;
+  /** For RADL-JSON input: the RFC 6901 pointer of the value (the line and column are in the JSON text). */
+  pointer?: string;
 }
 
 /** A number as written: `value` is the parsed value, `text` the literal (e.g. "2."). */

@@ -34,6 +34,7 @@ export class CheckContext {
       message,
       ...(this.doc.source === undefined ? {} : { source: this.doc.source }),
       ...(span === undefined ? {} : { span }),
+      ...(span?.pointer === undefined ? {} : { pointer: span.pointer }),
     });
   }
 }

@@ -1,5 +1,5 @@
 import type { Diagnostic } from "../diagnostic.js";
-import { addFeature, addSoft } from "../feature-set-builder.js";
+import { addFeature, addSoft, type FeatureLocation } from "../feature-set-builder.js";
 import {
   ctxItemKey,
   emptyDocument,
@@ -8,9 +8,11 @@ import {
   type CtxItem,
   type CtxOption,
   type FeatureSet,
+  type Span,
 } from "../ir.js";
 import { mergeContextualize } from "../merge.js";
 import type { ParseResult } from "../parse.js";
+import { locateJson, type JsonLocations } from "./locate.js";
 import { JsonShapeReader, type JsonContextualize, type JsonFeature } from "./shape.js";
 
 export interface DecodeOptions {
@@ -30,9 +32,11 @@ export type { ParseResult };
 export function decodeRadlJson(input: unknown, options: DecodeOptions = {}): ParseResult {
   const reader = new JsonShapeReader(options.source);
   let value: unknown = input;
+  let locations: JsonLocations | undefined;
   if (typeof input === "string") {
     try {
       value = JSON.parse(input);
+      locations = locateJson(input);
     } catch (cause) {
       const diagnostic: Diagnostic = {
         code: "E-JSON-SHAPE",
@@ -44,6 +48,14 @@ export function decodeRadlJson(input: unknown, options: DecodeOptions = {}): Par
       return { document: null, diagnostics: [diagnostic] };
     }
   }
+  /** The value's span in the JSON text (with its pointer), or the pointer alone for a parsed value. */
+  const at = (p: string): FeatureLocation => locations?.get(p) ?? { pointer: p };
+  const spanOf = (p: string): { span?: Span } => {
+    const span = locations?.get(p);
+    return span === undefined ? {} : { span };
+  };
+  const featureSet = (features: JsonFeature[], diagnostics: Diagnostic[]) =>
+    buildFeatureSet(features, diagnostics, at);
   const sections = reader.document(value);
   const diagnostics = reader.diagnostics;
   const built: Diagnostic[] = [];
@@ -83,13 +95,23 @@ export function decodeRadlJson(input: unknown, options: DecodeOptions = {}): Par
           break;
         }
         descriptionAt = s.pointer;
-        doc.description = { id: s.id, reference: s.reference, features: featureSet(s.features, built) };
+        doc.description = {
+          id: s.id,
+          reference: s.reference,
+          features: featureSet(s.features, built),
+          ...spanOf(s.pointer),
+        };
         break;
       case "ansible":
       case "network":
       case "system": {
         if (!uniqueId(s.class, s.id, s.pointer)) break;
-        const sec = { id: s.id, reference: s.reference, features: featureSet(s.features, built) };
+        const sec = {
+          id: s.id,
+          reference: s.reference,
+          features: featureSet(s.features, built),
+          ...spanOf(s.pointer),
+        };
         if (s.class === "ansible") doc.ansible.push(sec);
         else if (s.class === "network") doc.networks.push(sec);
         else doc.systems.push(sec);
@@ -97,16 +119,17 @@ export function decodeRadlJson(input: unknown, options: DecodeOptions = {}): Par
       }
       case "configure":
         if (!uniqueId("configure", s.id, s.pointer)) break;
-        doc.configures.push({ id: s.id, reference: s.reference, recipe: s.recipe });
+        doc.configures.push({ id: s.id, reference: s.reference, recipe: s.recipe, ...spanOf(s.pointer) });
         break;
       case "contextualize":
-        doc.contextualize = mergeWithWarnings(doc.contextualize, contextualize(s, built), s, built);
+        doc.contextualize = mergeWithWarnings(doc.contextualize, contextualize(s, built, spanOf), s, built);
         break;
       case "deploy":
         doc.deploys.push({
           system: s.system,
           count: s.count,
           ...(s.cloud === undefined ? {} : { cloud: s.cloud }),
+          ...spanOf(s.pointer),
         });
         break;
     }
@@ -120,10 +143,15 @@ export function decodeRadlJson(input: unknown, options: DecodeOptions = {}): Par
   return { document: failed ? null : doc, diagnostics };
 }
 
-function featureSet(features: JsonFeature[], diagnostics: Diagnostic[]): FeatureSet {
+function buildFeatureSet(
+  features: JsonFeature[],
+  diagnostics: Diagnostic[],
+  locate: (pointer: string) => FeatureLocation,
+): FeatureSet {
+  const featureSet = (inner: JsonFeature[], d: Diagnostic[]) => buildFeatureSet(inner, d, locate);
   const set = emptyFeatureSet();
   for (const f of features) {
-    const at = { pointer: f.pointer };
+    const at = locate(f.pointer);
     switch (f.kind) {
       case "number":
         addFeature(set, f.name, { kind: "number", op: f.op, num: f.num }, at, diagnostics);
@@ -152,7 +180,11 @@ function featureSet(features: JsonFeature[], diagnostics: Diagnostic[]): Feature
 }
 
 /** One contextualize object; any object, even without items, is an explicit (possibly empty) plan (§5.4). */
-function contextualize(s: JsonContextualize, diagnostics: Diagnostic[]): Contextualize {
+function contextualize(
+  s: JsonContextualize,
+  diagnostics: Diagnostic[],
+  spanOf: (pointer: string) => { span?: Span },
+): Contextualize {
   const items = new Map<string, CtxItem>();
   for (const item of s.items) {
     const key = ctxItemKey(item.system, item.configure);
@@ -162,11 +194,13 @@ function contextualize(s: JsonContextualize, diagnostics: Diagnostic[]): Context
       configure: item.configure,
       step: item.step,
       ...(item.tool === undefined ? {} : { tool: item.tool }),
+      ...spanOf(item.pointer),
     });
   }
   const options = new Map<string, CtxOption>();
-  for (const option of s.options) options.set(option.name, { op: option.op, value: option.value });
-  return { maxTime: s.maxTime, items, options };
+  for (const option of s.options)
+    options.set(option.name, { op: option.op, value: option.value, ...spanOf(option.pointer) });
+  return { maxTime: s.maxTime, items, options, ...spanOf(s.pointer) };
 }
 
 function mergeWithWarnings(

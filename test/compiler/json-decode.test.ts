@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { check } from "../../compiler/check.js";
 import { decodeRadlJson } from "../../compiler/json/decode.js";
 import { encodeRadlJson } from "../../compiler/json/encode.js";
-import type { Diagnostic } from "../../compiler/diagnostic.js";
+import { formatDiagnostic, type Diagnostic } from "../../compiler/diagnostic.js";
+import { loadRadl } from "../../compiler/load.js";
 import type { RadlDocument } from "../../compiler/ir.js";
 import { printRadl } from "../../compiler/print.js";
 import { corpusDir } from "../support/paths.js";
@@ -332,4 +333,31 @@ test("corpus json/test_simple.json decodes without diagnostics and re-encodes to
     "net_interface.0.connection",
     "net_interface.1.connection",
   ]);
+});
+
+test("check() findings on RADL-JSON text name the line, column and pointer of the offending value", () => {
+  const text = [
+    "[",
+    '  {"class": "network", "id": "pub", "outbound": "yes"},',
+    '  {"class": "system", "id": "front",',
+    '   "net_interface.0.connection": "nowhere",',
+    '   "cpu.count_min": 1},',
+    '  {"class": "deploy", "system": "ghost", "vm_number": 1}',
+    "]",
+  ].join("\n");
+  const { document, diagnostics } = loadRadl(text, { source: "inf.json" });
+  assert.equal(document, null);
+  const net = diagnostics.find((d) => d.message.includes("nowhere"));
+  assert.ok(net, JSON.stringify(diagnostics));
+  assert.deepEqual([net.span?.line, net.span?.column, net.pointer], [4, 34, "/1/net_interface.0.connection"]);
+  assert.match(formatDiagnostic(net), /^inf\.json:4:34: /);
+  const deploy = diagnostics.find((d) => d.message.includes("ghost"));
+  assert.ok(deploy, JSON.stringify(diagnostics));
+  assert.deepEqual([deploy.span?.line, deploy.span?.column, deploy.pointer], [6, 3, "/2"]);
+});
+
+test("a parsed JSON value (no text) still gives pointers, and no invented positions", () => {
+  const { document } = decodeRadlJson([{ class: "system", id: "a", "cpu.count": 1 }]);
+  assert.ok(document);
+  assert.equal(document.systems[0]!.span, undefined);
 });
