@@ -68,12 +68,19 @@ export const KUBERNETES_TOKENS = [
   "kubernetes:networking.k8s.io/v1:Ingress",
 ] as const;
 
+/** OpenNebula: resources of our own dynamic provider (providers.md §6.5), not of an SDK package. */
+export const OPENNEBULA_TOKENS = [
+  "pulumi-nodejs:dynamic/one:VirtualMachine",
+  "pulumi-nodejs:dynamic/one:SecurityGroup",
+] as const;
+
 export const KNOWN_TOKENS: ReadonlySet<string> = new Set<string>([
   ...COMPONENT_TOKENS,
   ...COMMAND_TOKENS,
   ...AWS_TOKENS,
   ...OPENSTACK_TOKENS,
   ...KUBERNETES_TOKENS,
+  ...OPENNEBULA_TOKENS,
 ]);
 
 export function isComponentToken(type: string): boolean {
@@ -151,4 +158,19 @@ export const SDK_CLASSES: Readonly<Record<string, SdkClassRef>> = {
   "kubernetes:core/v1:Secret": cls("kubernetes", "core", "v1", "Secret"),
   "kubernetes:apps/v1:Deployment": cls("kubernetes", "apps", "v1", "Deployment"),
   "kubernetes:networking.k8s.io/v1:Ingress": cls("kubernetes", "networking", "v1", "Ingress"),
+};
+
+/** A dynamic-provider module of ours: `runtime/dynamic/<module>.ts`, shipped beside an emitted `index.ts`. */
+export type DynamicModule = "opennebula";
+
+/** A class exported by a dynamic-provider module, e.g. opennebula + OneVirtualMachine. */
+export interface DynamicClassRef {
+  module: DynamicModule;
+  className: string;
+}
+
+/** The class of every dynamic-resource token: runtime/register constructs it, compiler/emit prints it. */
+export const DYNAMIC_CLASSES: Readonly<Record<string, DynamicClassRef>> = {
+  "pulumi-nodejs:dynamic/one:VirtualMachine": { module: "opennebula", className: "OneVirtualMachine" },
+  "pulumi-nodejs:dynamic/one:SecurityGroup": { module: "opennebula", className: "OneSecurityGroup" },
 };
