@@ -8,10 +8,12 @@ import { emitProject, type EmittedProject } from "../compiler/emit/index.js";
 import type { ResourceGraph } from "../compiler/graph/types.js";
 import type { RadlDocument } from "../compiler/ir.js";
 import { loadRadl } from "../compiler/load.js";
+import type { CloudCatalog } from "../compiler/plan/driver.js";
 import { lowerPlan, planDeployment, type DriverLookup } from "../compiler/plan/index.js";
 import type { RandomSource } from "../compiler/plan/types.js";
 import { driverRegistry } from "../providers/registry.js";
 import { parseCommandArgs, type Command } from "./command.js";
+import { parseCatalogFile } from "./compile-catalog.js";
 import { reportDiagnostics } from "./diagnostics.js";
 import { OutputFileError, UsageError } from "./errors.js";
 import { EXIT_INVALID, EXIT_OK } from "./exit-codes.js";
@@ -25,6 +27,8 @@ export interface CompileInput {
   seed: string;
   source?: string;
   drivers?: DriverLookup;
+  /** Discovery answers per auth item id (`--catalog FILE`). */
+  catalogs?: Record<string, CloudCatalog>;
 }
 
 /**
@@ -60,6 +64,7 @@ export async function compileDocument(
     drivers,
     mode: "converge",
     random: seededRandom(input.seed),
+    ...(input.catalogs !== undefined ? { catalogs: input.catalogs } : {}),
   });
   const graph = lowerPlan(plan, drivers, { auth: input.auth });
   const project = emitProject(graph, {
@@ -180,11 +185,13 @@ function selectCloud(auth: AuthItem[], id: string): AuthItem[] {
   return auth.filter((a) => a.id === id || a.type === "InfrastructureManager" || a.type === "VMRC");
 }
 
-export const compileCommand: Command = {
-  name: "compile",
-  summary: "write a RADL file as a standalone Pulumi project (GitOps)",
-  usage: "radl compile FILE --auth AUTHFILE -o DIR [--cloud ID] [--stack NAME] [--check]",
-  details: `Plans FILE with the clouds of AUTHFILE exactly as the server and "radl up" do, and writes
+/** `radl compile` over `drivers` (default: the built-in registry); tests pass their own. */
+export function makeCompileCommand(drivers?: DriverLookup): Command {
+  return {
+    name: "compile",
+    summary: "write a RADL file as a standalone Pulumi project (GitOps)",
+    usage: "radl compile FILE --auth AUTHFILE -o DIR [--cloud ID] [--stack NAME] [--catalog FILE] [--check]",
+    details: `Plans FILE with the clouds of AUTHFILE exactly as the server and "radl up" do, and writes
 the resources as a standalone Pulumi TypeScript project into DIR: Pulumi.yaml, package.json (pinned
 SDK versions), tsconfig.json, index.ts with one explicit resource per line of the graph, README.md.
 Credentials are never written: the program reads them from Pulumi config keys that README.md
@@ -194,52 +201,68 @@ lists. The same input always gives the same bytes.
   -o, --out DIR    the project directory (created if missing)
   --cloud ID       use only the auth item with this id
   --stack NAME     stack name for the README and the plan (default: FILE's name)
+  --catalog FILE   what discovery would look up (images, flavours, networks...), given instead of
+                   asking the clouds: a JSON or YAML mapping from auth item id to that cloud's
+                   catalogue (docs/catalog-<cloud>.md). Without it, what the RADL does not pin
+                   (image URL, instance_type, network provider_id) is looked up with AUTHFILE's
+                   credentials, and compile fails naming what it could not discover.
   --check          write nothing; exit 1 and print the differences when DIR is not what would be
                    written (node_modules, bin, Pulumi.<stack>.yaml and package-lock.json are ignored)
 
 Exit status: 0 written (or up to date with --check), 1 invalid input or DIR out of date, 2 usage
 error, unreadable input or unwritable DIR.`,
 
-  async run(args, { io }) {
-    const { values, positionals } = parseCommandArgs("compile", args, {
-      auth: { type: "string" },
-      out: { type: "string", short: "o" },
-      cloud: { type: "string" },
-      stack: { type: "string" },
-      check: { type: "boolean" },
-    });
-    if (positionals.length !== 1) throw new UsageError("exactly one FILE is needed", "compile");
-    if (values.auth === undefined) throw new UsageError("--auth AUTHFILE is needed", "compile");
-    if (values.out === undefined) throw new UsageError("-o DIR is needed", "compile");
-    const input = await readInput(positionals[0]!, io);
-    const authInput = await readInput(values.auth, io);
-    const loaded = loadRadl(input.text, { source: input.source });
-    reportDiagnostics(io, loaded.diagnostics, input.text);
-    if (!loaded.document || loaded.diagnostics.some(isError)) return EXIT_INVALID;
-    let auth = parseAuthText(authInput.text, { strict: true, source: authInput.source });
-    if (values.cloud !== undefined) auth = selectCloud(auth, values.cloud);
-    const stack = values.stack ?? stackNameOf(input.path);
-    const { project } = await compileDocument({
-      document: loaded.document,
-      auth,
-      stack,
-      seed: `${stack}\n${input.text}`,
-      source: basename(input.source),
-    });
-    if (values.check) {
-      const diff = await diffProject(values.out, project.files);
-      if (isEmptyDiff(diff)) return EXIT_OK;
-      io.out(`${values.out} differs from what radl compile would write:\n${formatDiff(diff)}`);
-      return EXIT_INVALID;
-    }
-    await writeProject(values.out, project.files);
-    io.out(
-      `wrote ${Object.keys(project.files).length} files to ${values.out}` +
-        (project.config.length > 0
-          ? `; config keys to set: ${project.config.map((k) => k.key).join(", ")}`
-          : "") +
-        "\n",
-    );
-    return EXIT_OK;
-  },
-};
+    async run(args, { io }) {
+      const { values, positionals } = parseCommandArgs("compile", args, {
+        auth: { type: "string" },
+        out: { type: "string", short: "o" },
+        cloud: { type: "string" },
+        stack: { type: "string" },
+        check: { type: "boolean" },
+        catalog: { type: "string" },
+      });
+      if (positionals.length !== 1) throw new UsageError("exactly one FILE is needed", "compile");
+      if (values.auth === undefined) throw new UsageError("--auth AUTHFILE is needed", "compile");
+      if (values.out === undefined) throw new UsageError("-o DIR is needed", "compile");
+      const input = await readInput(positionals[0]!, io);
+      const authInput = await readInput(values.auth, io);
+      const loaded = loadRadl(input.text, { source: input.source });
+      reportDiagnostics(io, loaded.diagnostics, input.text);
+      if (!loaded.document || loaded.diagnostics.some(isError)) return EXIT_INVALID;
+      let auth = parseAuthText(authInput.text, { strict: true, source: authInput.source });
+      let catalogs: Record<string, CloudCatalog> | undefined;
+      if (values.catalog !== undefined) {
+        const catalogInput = await readInput(values.catalog, io);
+        catalogs = parseCatalogFile(catalogInput.text, catalogInput.source, auth);
+      }
+      if (values.cloud !== undefined) auth = selectCloud(auth, values.cloud);
+      const stack = values.stack ?? stackNameOf(input.path);
+      const { project } = await compileDocument({
+        document: loaded.document,
+        auth,
+        stack,
+        seed: `${stack}\n${input.text}`,
+        source: basename(input.source),
+        ...(drivers !== undefined ? { drivers } : {}),
+        ...(catalogs !== undefined ? { catalogs } : {}),
+      });
+      if (values.check) {
+        const diff = await diffProject(values.out, project.files);
+        if (isEmptyDiff(diff)) return EXIT_OK;
+        io.out(`${values.out} differs from what radl compile would write:\n${formatDiff(diff)}`);
+        return EXIT_INVALID;
+      }
+      await writeProject(values.out, project.files);
+      io.out(
+        `wrote ${Object.keys(project.files).length} files to ${values.out}` +
+          (project.config.length > 0
+            ? `; config keys to set: ${project.config.map((k) => k.key).join(", ")}`
+            : "") +
+          "\n",
+      );
+      return EXIT_OK;
+    },
+  };
+}
+
+export const compileCommand: Command = makeCompileCommand();

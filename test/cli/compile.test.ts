@@ -171,6 +171,6 @@ test("radl help lists compile", async () => {
   assert.equal(help.status, 0);
   assert.match(
     help.stdout,
-    /radl compile FILE --auth AUTHFILE -o DIR \[--cloud ID\] \[--stack NAME\] \[--check\]/,
+    /radl compile FILE --auth AUTHFILE -o DIR \[--cloud ID\] \[--stack NAME\] \[--catalog FILE\] \[--check\]/,
   );
 });
