@@ -6,6 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
   COMPONENT_TOKENS,
+  DYNAMIC_CLASSES,
+  type DynamicModule,
   SDK_CLASSES,
   type SdkClassRef,
   type SdkPackage,
@@ -23,7 +25,19 @@ export type ResourceFactory = (
 ) => pulumi.Resource;
 
 export function isTableToken(token: string): boolean {
-  return token in SDK_CLASSES || (COMPONENT_TOKENS as readonly string[]).includes(token);
+  return (
+    token in SDK_CLASSES ||
+    token in DYNAMIC_CLASSES ||
+    (COMPONENT_TOKENS as readonly string[]).includes(token)
+  );
+}
+
+/** Our dynamic-provider modules (runtime/dynamic/), loaded only when a graph uses them. */
+export async function loadDynamicModule(module: DynamicModule): Promise<unknown> {
+  switch (module) {
+    case "opennebula":
+      return import("./dynamic/opennebula.js");
+  }
 }
 
 export async function loadPackage(pkg: SdkPackage): Promise<unknown> {
@@ -63,6 +77,13 @@ export async function loadFactories(tokens: Iterable<string>): Promise<Map<strin
   }
   const factories = new Map<string, ResourceFactory>();
   for (const token of wanted) {
+    const dynamic = DYNAMIC_CLASSES[token];
+    if (dynamic !== undefined) {
+      const module = (await loadDynamicModule(dynamic.module)) as Record<string, unknown>;
+      const Class = module[dynamic.className] as ResourceClass;
+      factories.set(token, (name, args, opts) => new Class(name, args, opts));
+      continue;
+    }
     if ((COMPONENT_TOKENS as readonly string[]).includes(token)) {
       factories.set(token, (name, _args, opts) => new GraphComponent(token, name, opts));
       continue;
