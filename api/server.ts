@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
-import type { Contextualizer } from "../compiler/plan/index.js";
+import type { Contextualizer, DriverLookup } from "../compiler/plan/index.js";
 import { driverRegistry } from "../providers/registry.js";
 import { StackManager } from "../stacks/stack-manager.js";
 import { authenticatorFromConfig } from "./auth/index.js";
@@ -23,6 +23,8 @@ export interface StartOptions {
   contextualizer?: Contextualizer;
   /** Engine parallelism of the StackManager (default ENGINE_PARALLELISM). */
   parallelism?: number;
+  /** The drivers by auth type (default `driverRegistry()`); tests pass their own. */
+  drivers?: DriverLookup;
 }
 
 export interface RunningServers {
@@ -64,10 +66,16 @@ export async function startServers(config: ImConfig, options: StartOptions = {})
       serverId,
       store,
       stacks,
-      drivers: driverRegistry(),
+      drivers: options.drivers ?? driverRegistry(),
       authenticator: authenticatorFromConfig(config),
       bootMode: im.BOOT_MODE,
       vmInfoUpdateFrequency: im.VM_INFO_UPDATE_FREQUENCY,
+      vmInfoUpdateErrorGracePeriod: im.VM_INFO_UPDATE_ERROR_GRACE_PERIOD,
+      launchLimits: {
+        maxSimultaneous: im.MAX_SIMULTANEOUS_LAUNCHES,
+        maxFails: im.MAX_VM_FAILS,
+        retryDelaySeconds: im.DELAY_BETWEEN_VM_RETRIES,
+      },
       ...(options.contextualizer ? { contextualizer: options.contextualizer } : {}),
     });
     await service.start();

@@ -4,7 +4,6 @@ import { cloudsFromAuth } from "../../compiler/auth/cloud.js";
 import { check } from "../../compiler/check.js";
 import { formatDiagnostic, isError } from "../../compiler/diagnostic.js";
 import { RadlPulumiError } from "../../compiler/errors.js";
-import type { VmStackOutput } from "../../compiler/graph/types.js";
 import { featureValue, numberFeature } from "../../compiler/features.js";
 import { emptyDocument, type RadlDocument, type SystemSec } from "../../compiler/ir.js";
 import { decodeRadlJson } from "../../compiler/json/decode.js";
@@ -59,6 +58,7 @@ import {
   UnauthorizedUserError,
 } from "./errors.js";
 import { fromJson, logLine, nowSeconds, toJson, type InfData, type StoredVm } from "./record.js";
+import { DEFAULT_LAUNCH_LIMITS, launchVms, type LaunchLimits } from "./launch.js";
 import { aggregateState, vmState, type ProviderState, type VmState } from "./state.js";
 import { serviceVersion } from "./version.js";
 
@@ -80,6 +80,10 @@ export interface ImServiceOptions {
   bootMode?: number;
   /** Seconds between provider refreshes of a VM (VM_INFO_UPDATE_FREQUENCY). */
   vmInfoUpdateFrequency?: number;
+  /** Seconds without a successful refresh before a VM reads `unknown` (VM_INFO_UPDATE_ERROR_GRACE_PERIOD). */
+  vmInfoUpdateErrorGracePeriod?: number;
+  /** MAX_SIMULTANEOUS_LAUNCHES, MAX_VM_FAILS, DELAY_BETWEEN_VM_RETRIES (api/operations/launch.ts). */
+  launchLimits?: Partial<LaunchLimits>;
   /** Identifies this server's jobs and lease; default a random UUID. */
   serverId?: string;
 }
@@ -124,6 +128,8 @@ export class ImService {
   private readonly contextualizer: Contextualizer | undefined;
   private readonly bootMode: number;
   private readonly refreshSeconds: number;
+  private readonly graceSeconds: number;
+  private readonly launchLimits: LaunchLimits;
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly background = new Set<Promise<unknown>>();
   private leaseTimer: NodeJS.Timeout | undefined;
@@ -136,6 +142,8 @@ export class ImService {
     this.contextualizer = options.contextualizer;
     this.bootMode = options.bootMode ?? 0;
     this.refreshSeconds = options.vmInfoUpdateFrequency ?? 10;
+    this.graceSeconds = options.vmInfoUpdateErrorGracePeriod ?? 120;
+    this.launchLimits = { ...DEFAULT_LAUNCH_LIMITS, ...options.launchLimits };
     this.serverId = options.serverId ?? randomUUID();
   }
 
@@ -469,7 +477,12 @@ export class ImService {
         .filter((s) => s !== "")
         .map((s) => this.vmOf(data, s).im_id);
       if (ids.length === 0) return 0;
-      const plan = removeVms(this.planOf(record)!, ids);
+      const current = this.planOf(record)!;
+      // a VM that failed all its launch attempts is already out of the plan (launch.ts)
+      const plan = removeVms(
+        current,
+        ids.filter((id) => current.vms.some((v) => v.id === id && v.removed !== true)),
+      );
       await this.write(infId, (d) => {
         for (const vm of d.vm_list) if (ids.includes(vm.im_id)) vm.deleting = true;
       });
@@ -875,6 +888,7 @@ export class ImService {
     if (!plan || data.deleting) return data;
     const now = nowSeconds();
     const updates = new Map<number, ProviderState>();
+    const unknown = new Set<number>();
     for (const vm of data.vm_list) {
       if (vm.destroy || vm.creating || vm.id === null || now - vm.last_update < this.refreshSeconds) continue;
       const planned = plan.vms.find((v) => v.id === vm.im_id);
@@ -885,12 +899,15 @@ export class ImService {
       try {
         updates.set(vm.im_id, (await driver.readBack(planned, { cloud, auth })).state);
       } catch {
-        // §4.2 step 4: the grace period turns repeated failures into `unknown`; keep the last state
+        // §4.2 step 4: a failed read-back keeps the last state until the last successful one is
+        // older than VM_INFO_UPDATE_ERROR_GRACE_PERIOD; then the VM reads `unknown`
+        if (now - vm.last_update > this.graceSeconds && vm.state !== "unknown") unknown.add(vm.im_id);
       }
     }
-    if (updates.size === 0) return data;
+    if (updates.size === 0 && unknown.size === 0) return data;
     const change = (d: InfData) => {
       for (const vm of d.vm_list) {
+        if (unknown.has(vm.im_id)) vm.state = "unknown";
         const state = updates.get(vm.im_id);
         if (state === undefined) continue;
         vm.state = state;
@@ -998,8 +1015,33 @@ export class ImService {
     await this.jobState(job, "running");
     let failure: string | null = null;
     try {
-      const outcome = await this.stacks.upGraph(plan.infId, this.lower(plan, auth), { message: "launch" });
-      const outputs = (outcome.outputs.vms?.value ?? {}) as Record<string, VmStackOutput>;
+      const launched = await launchVms({
+        stacks: this.stacks,
+        plan,
+        vmIds,
+        lower: (p) => this.lower(p, auth),
+        limits: this.launchLimits,
+        message: "launch",
+      });
+      const outputs = launched.outputs;
+      // §4.7: VMs that used up their MAX_VM_FAILS attempts stay, failed, unless all of them failed
+      if (launched.failed.size > 0 && launched.failed.size === vmIds.length) {
+        failure = [...launched.failed].map(([id, text]) => `VM ${id}: ${text}`).join("\n");
+      }
+      await this.write(
+        plan.infId,
+        (d) => {
+          for (const vm of d.vm_list) {
+            const text = launched.failed.get(vm.im_id);
+            if (text === undefined || !vmIds.includes(vm.im_id)) continue;
+            vm.creating = false;
+            vm.state = "failed";
+            vm.error_msg = `Error launching the VM: ${text}`;
+          }
+        },
+        launched.failed.size > 0 ? { plan: planToJson(launched.plan) } : undefined,
+      );
+      if (failure !== null) throw new Error(failure);
       await this.write(plan.infId, (d) => {
         const now = nowSeconds();
         for (const vm of d.vm_list) {
@@ -1023,7 +1065,7 @@ export class ImService {
       failure = messageOf(err);
       await this.write(plan.infId, (d) => {
         for (const vm of d.vm_list) {
-          if (!vmIds.includes(vm.im_id)) continue;
+          if (!vmIds.includes(vm.im_id) || vm.state === "failed") continue;
           vm.creating = false;
           vm.state = "failed";
           vm.error_msg = `Error launching the VMs of type ${vm.cloud.type}: ${failure}`;

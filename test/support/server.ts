@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../api/config/index.js";
 import { startServers, type RunningServers } from "../../api/server.js";
+import type { DriverLookup } from "../../compiler/plan/index.js";
 
 export const AUTH =
   "id = im; type = InfrastructureManager; username = alice; password = Wh1te-Rabbit\\nid = dummy; type = Dummy";
@@ -35,7 +36,12 @@ export interface TestResponse {
 }
 
 export async function startTestServer(
-  options: { cfg?: Record<string, string | number | boolean>; dataDir?: string } = {},
+  options: {
+    cfg?: Record<string, string | number | boolean>;
+    dataDir?: string;
+    /** Drivers by auth type instead of the built-in ones (a test-only driver, say). */
+    drivers?: DriverLookup;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "radl-api-")));
   const cfg = { DATA_DIR: dataDir, REST_ADDRESS: "127.0.0.1", ENGINE_PARALLELISM: 2, ...options.cfg };
@@ -53,7 +59,12 @@ export async function startTestServer(
     IM_PATH: dataDir,
   };
   const config = loadConfig({ env, systemFile: join(dataDir, "no-system.cfg") });
-  const servers = await startServers(config, { restPort: 0, xmlrpcPort: 0, xmlrpcAddress: "127.0.0.1" });
+  const servers = await startServers(config, {
+    restPort: 0,
+    xmlrpcPort: 0,
+    xmlrpcAddress: "127.0.0.1",
+    ...(options.drivers ? { drivers: options.drivers } : {}),
+  });
   const url = servers.restUrl!;
   return {
     url,
