@@ -9,9 +9,11 @@ import type { ResourceGraph } from "../compiler/graph/types.js";
 import type { RadlDocument } from "../compiler/ir.js";
 import { loadRadl } from "../compiler/load.js";
 import type { CloudCatalog } from "../compiler/plan/driver.js";
-import { lowerPlan, planDeployment, type DriverLookup } from "../compiler/plan/index.js";
+import { lowerPlanDetailed, planDeployment, type DriverLookup } from "../compiler/plan/index.js";
 import type { RandomSource } from "../compiler/plan/types.js";
 import { driverRegistry } from "../providers/registry.js";
+import { CommandContextualizer } from "../runtime/contextualize/graph.js";
+import { generateServerKey, type ServerKey } from "../runtime/contextualize/server-key.js";
 import { parseCommandArgs, type Command } from "./command.js";
 import { parseCatalogFile } from "./compile-catalog.js";
 import { reportDiagnostics } from "./diagnostics.js";
@@ -27,6 +29,8 @@ export interface CompileInput {
   seed: string;
   source?: string;
   drivers?: DriverLookup;
+  /** The contextualization key pair; default: a new one (it is only ever a secret config value). */
+  serverKey?: ServerKey;
   /** Discovery answers per auth item id (`--catalog FILE`). */
   catalogs?: Record<string, CloudCatalog>;
 }
@@ -52,7 +56,10 @@ export function seededRandom(seed: string): RandomSource {
   };
 }
 
-/** Plan and lower as the server does (built-in drivers), then print the project. */
+/** Where the contextualization bundle sits in an emitted project (`bundle/<stack>/gen-<g>/`). */
+export const BUNDLE_ROOT = "bundle";
+
+/** Plan and lower as the server does (built-in drivers, the contextualizer), then print the project. */
 export async function compileDocument(
   input: CompileInput,
 ): Promise<{ graph: ResourceGraph; project: EmittedProject }> {
@@ -66,12 +73,24 @@ export async function compileDocument(
     random: seededRandom(input.seed),
     ...(input.catalogs !== undefined ? { catalogs: input.catalogs } : {}),
   });
-  const graph = lowerPlan(plan, drivers, { auth: input.auth });
-  const project = emitProject(graph, {
+  // The key is fresh on every compile but never reaches a file: it is a secret config key of the
+  // program (config values are not part of the project's bytes), so compiles stay byte-identical.
+  const contextualizer = new CommandContextualizer({
+    generation: 1,
+    serverKey: input.serverKey ?? generateServerKey(),
+    bundleRoot: BUNDLE_ROOT,
+  });
+  const lowered = lowerPlanDetailed(plan, drivers, { auth: input.auth, contextualizer });
+  const bundle = contextualizer.bundleFiles({ plan, vms: lowered.vms, nodes: lowered.graph.nodes });
+  const bundleDir = contextualizer.bundleDir(plan.infId).split("\\").join("/");
+  const files: Record<string, string> = {};
+  for (const [path, spec] of Object.entries(bundle)) files[`${bundleDir}/${path}`] = spec.content;
+  const project = emitProject(lowered.graph, {
     stack: input.stack,
     ...(input.source !== undefined ? { source: input.source } : {}),
+    files,
   });
-  return { graph, project };
+  return { graph: lowered.graph, project };
 }
 
 /** Files in an output directory that are not the project's own: dependencies, build output, stack config. */
@@ -149,12 +168,13 @@ export function isEmptyDiff(diff: ProjectDiff): boolean {
   return diff.added.length + diff.removed.length + diff.changed.length === 0;
 }
 
-/** Writes the project; stale files under `files/` (generated assets of an earlier compile) are removed. */
+/** Writes the project; stale files under `files/` and `bundle/` (of an earlier compile) are removed. */
 export async function writeProject(dir: string, files: Record<string, string>): Promise<void> {
   try {
     const present = await listFiles(dir);
     for (const path of present.keys()) {
-      if (path.startsWith("files/") && !(path in files)) await rm(join(dir, path), { force: true });
+      const generated = path.startsWith("files/") || path.startsWith(`${BUNDLE_ROOT}/`);
+      if (generated && !(path in files)) await rm(join(dir, path), { force: true });
     }
     for (const [path, text] of Object.entries(files)) {
       const full = join(dir, path);

@@ -26,3 +26,10 @@ export class UnprintableTokenError extends EmitError {
     super("E-EMIT-TOKEN", `node ${nodeId}: type ${type} has no SDK class a standalone project can construct`);
   }
 }
+
+/** A caller's extra file has the path of a file the emitter writes itself. */
+export class ProjectFileClashError extends EmitError {
+  constructor(readonly path: string) {
+    super("E-EMIT-FILE-CLASH", `extra project file ${path} has the path of a generated file`);
+  }
+}

@@ -7,7 +7,7 @@ const RESERVED = new Set(
     "as implements interface let package private protected public static yield any boolean constructor declare get " +
     "module require number set string symbol type from of await async undefined arguments eval " +
     // names the emitted program itself uses
-    "pulumi aws openstack kubernetes command config fs path Component readText vms shared vmSecrets exports __dirname __filename"
+    "pulumi aws openstack kubernetes command config fs path Component readText secretText vms shared vmSecrets exports __dirname __filename"
   ).split(" "),
 );
 
@@ -33,6 +33,11 @@ export function camelCase(text: string): string {
 
 export class NameAllocator {
   private readonly used = new Set<string>(RESERVED);
+
+  /** Keeps `name` (e.g. an exported stack output) from being given to anything else. */
+  reserve(name: string): void {
+    this.used.add(name);
+  }
 
   /** A fresh identifier derived from `text`; a clash gets `_2`, `_3`… in call order. */
   allocate(text: string): string {

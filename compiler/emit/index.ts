@@ -6,6 +6,7 @@
  */
 import type { ResourceGraph } from "../graph/types.js";
 import type { ConfigKey } from "./config-keys.js";
+import { ProjectFileClashError } from "./errors.js";
 import { printProgram } from "./program.js";
 import { packageJson, pulumiYaml, readme, tsconfigJson, type ProjectSettings } from "./project-files.js";
 
@@ -20,6 +21,11 @@ export interface EmitOptions {
   stack?: string;
   /** The RADL file's name, for the header and README. */
   source?: string;
+  /**
+   * More files of the project, made by the caller beside the graph (the contextualization bundle that
+   * a `FileArchive` node of the graph names by its project-relative directory).
+   */
+  files?: Record<string, string>;
 }
 
 export interface EmittedProject {
@@ -38,15 +44,22 @@ export function emitProject(graph: ResourceGraph, options: EmitOptions = {}): Em
   const program = printProgram(graph);
   const config: ConfigKey[] = program.configReads.map(({ variable: _variable, ...key }) => key);
   const assetFiles = [...program.files.keys()].sort();
+  const extraFiles = Object.keys(options.files ?? {}).sort();
+  const contextualized = graph.nodes.some((n) => n.type === "im:index:Contextualization");
   const files: Record<string, string> = {
     "Pulumi.yaml": pulumiYaml(settings),
     "package.json": packageJson(settings, program.packages),
     "tsconfig.json": tsconfigJson(),
     "index.ts": program.text,
-    "README.md": readme(settings, config, assetFiles),
-    ".gitignore": "node_modules/\nbin/\n",
+    "README.md": readme(settings, config, assetFiles, { contextualized, bundle: extraFiles }),
+    // Anchored: a bundle's own bin/ directory (tools run on the master) must stay in the repository.
+    ".gitignore": "node_modules/\n/bin/\n",
   };
   for (const f of assetFiles) files[f] = program.files.get(f)!;
+  for (const f of extraFiles) {
+    if (f in files) throw new ProjectFileClashError(f);
+    files[f] = options.files![f]!;
+  }
   const sorted = Object.fromEntries(
     Object.keys(files)
       .sort()

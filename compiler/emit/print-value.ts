@@ -1,6 +1,6 @@
 /** GraphValue → a TypeScript expression of the emitted program (the same values registerGraph resolves). */
 import { isAsset, isInterpolation, isRef, isSecret } from "../graph/values.js";
-import type { GraphAsset, GraphRef, GraphValue } from "../graph/types.js";
+import type { GraphAsset, GraphInterpolation, GraphRef, GraphValue } from "../graph/types.js";
 import { configKeyName, configKind, configText, type ConfigKey } from "./config-keys.js";
 import { IDENTIFIER, NameAllocator } from "./identifiers.js";
 
@@ -17,6 +17,8 @@ export class PrintContext {
   readonly configReads: ConfigRead[] = [];
   /** Project-relative path → content, for string assets too long to inline. */
   readonly files = new Map<string, string>();
+  /** Whether the program needs its `secretText` helper (see printSecretInterpolation). */
+  usesSecretText = false;
   private readonly configKeys = new Set<string>();
 
   constructor(
@@ -136,6 +138,7 @@ export function printValue(value: GraphValue, site: ValueSite, ctx: PrintContext
     if (isPlainData(value.secret)) {
       return ctx.readConfig(site.owner, site.path, value.secret, true, describe(site));
     }
+    if (isInterpolation(value.secret)) return printSecretInterpolation(value.secret, site, ctx, level);
     return `pulumi.secret(${printValue(value.secret, site, ctx, level)})`;
   }
   if (isAsset(value)) return printAsset(value.asset, site, ctx, level);
@@ -163,6 +166,37 @@ export function printObject(
     return `${indentOf(level + 1)}${printKey(k)}: ${text},\n`;
   });
   return `{\n${lines.join("")}${indentOf(level)}}`;
+}
+
+/**
+ * A secret text with values known only after launch in it (an inventory with addresses, a payload of
+ * keys): its constant parts are a secret config key (a JSON list), so nothing of it is written into
+ * the program; `secretText(parts, ...gaps)` joins them as registerGraph's pulumi.concat does.
+ */
+function printSecretInterpolation(
+  value: GraphInterpolation,
+  site: ValueSite,
+  ctx: PrintContext,
+  level: number,
+): string {
+  const texts: string[] = [""];
+  const gaps: string[] = [];
+  value.interpolate.forEach((part, i) => {
+    if (typeof part === "string" || typeof part === "number") texts[texts.length - 1] += String(part);
+    else {
+      gaps.push(printValue(part as GraphValue, { ...site, path: [...site.path, i] }, ctx, level));
+      texts.push("");
+    }
+  });
+  const parts = ctx.readConfig(
+    site.owner,
+    site.path,
+    texts,
+    true,
+    `${describe(site)} (text around the values)`,
+  );
+  ctx.usesSecretText = true;
+  return `secretText(${[parts, ...gaps].join(", ")})`;
 }
 
 function printAsset(asset: GraphAsset["asset"], site: ValueSite, ctx: PrintContext, level: number): string {

@@ -30,6 +30,8 @@ export function printProgram(graph: ResourceGraph): PrintedProgram {
   }
 
   const names = new NameAllocator();
+  // Extra outputs are exported under their own names (`export const ctxt`), so no variable may take them.
+  for (const key of Object.keys(graph.outputs.extra ?? {})) names.reserve(key);
   const variables = new Map<string, string>();
   for (const node of order) variables.set(node.id, names.allocate(node.id));
   const ctx = new PrintContext(names, variables);
@@ -76,6 +78,19 @@ export function printProgram(graph: ResourceGraph): PrintedProgram {
       "/** Text of a file shipped beside this program (playbooks, inventories, scripts). */",
       "function readText(file: string): string {",
       `  return fs.readFileSync(path.join(__dirname, file), "utf8");`,
+      "}",
+      "",
+    );
+  }
+  if (ctx.usesSecretText) {
+    lines.push(
+      "/** A secret text: its constant parts come from a secret config key, its gaps are values known after launch. */",
+      "function secretText(parts: pulumi.Input<unknown>, ...gaps: pulumi.Input<unknown>[]): pulumi.Output<string> {",
+      "  return pulumi.secret(",
+      "    pulumi.all([parts, ...gaps]).apply(([texts, ...values]) =>",
+      '      (texts as string[]).flatMap((t, i) => (i < values.length ? [t, values[i]] : [t])).join(""),',
+      "    ),",
+      "  );",
       "}",
       "",
     );

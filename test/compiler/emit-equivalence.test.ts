@@ -21,6 +21,7 @@ import {
   cloudGraph,
 } from "../support/emit-graphs.js";
 import { materialize, removeEmitTestRoot, runProgram } from "../support/emit-run.js";
+import { CTXT_AUTH, CTXT_RADL } from "./emit-fixtures.js";
 import { recordingMocks, valueOf, type Registration } from "../runtime/mocks-support.js";
 
 after(removeEmitTestRoot);
@@ -121,6 +122,14 @@ test("DeployedNode infrastructure from RADL: emitted program and registerGraph a
   const graph = await compiled(DEPLOYED_RADL, DEPLOYED_AUTH, "deployed");
   assert.ok(Object.keys(graph.outputs.vmSecrets).length > 0, "the private keys are VM secrets");
   await assertEquivalent(graph, "deployed");
+});
+
+test("DeployedNode RADL with configure sections: the contextualization commands agree too", async () => {
+  const graph = await compiled(CTXT_RADL, CTXT_AUTH, "ctxt");
+  const commands = graph.nodes.filter((n) => n.type.startsWith("command:remote:"));
+  assert.ok(commands.length >= 8, `contextualization command nodes: ${commands.length}`);
+  assert.ok(graph.outputs.extra?.ctxtSteps !== undefined);
+  await assertEquivalent(graph, "ctxt");
 });
 
 test("a changed input in the emitted program is seen (the comparison is not vacuous)", async () => {

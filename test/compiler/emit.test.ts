@@ -17,6 +17,7 @@ import {
   cloudGraph,
 } from "../support/emit-graphs.js";
 import { emitTestRoot, materialize, removeEmitTestRoot } from "../support/emit-run.js";
+import { CTXT_AUTH, CTXT_RADL } from "./emit-fixtures.js";
 import { repoRoot } from "../support/paths.js";
 
 after(removeEmitTestRoot);
@@ -135,6 +136,9 @@ test("long string assets become files beside the program, short ones stay inline
 test("emitted projects type-check with tsc against the real SDK typings", async () => {
   const cloudsDir = materialize("tsc-clouds", emitProject(cloudGraph()));
   const dummyDir = materialize("tsc-dummy", (await compileText(DUMMY_RADL, DUMMY_AUTH, "dummy")).project);
+  const ctxtProject = (await compileText(CTXT_RADL, CTXT_AUTH, "ctxt")).project;
+  assert.match(ctxtProject.files["index.ts"]!, /secretText|new command\.remote\.CopyToRemote/);
+  const ctxtDir = materialize("tsc-ctxt", ctxtProject);
   const bad = emitProject(cloudGraph());
   // the same check must fail on a program that misuses an SDK class
   bad.files["index.ts"] = bad.files["index.ts"]!.replace(
@@ -144,7 +148,7 @@ test("emitted projects type-check with tsc against the real SDK typings", async 
   const badDir = materialize("tsc-bad", bad);
   const config = {
     compilerOptions: JSON.parse(emitProject(cloudGraph()).files["tsconfig.json"]!).compilerOptions,
-    files: [cloudsDir, dummyDir, badDir].map((d) => relative(emitTestRoot, join(d, "index.ts"))),
+    files: [cloudsDir, dummyDir, ctxtDir, badDir].map((d) => relative(emitTestRoot, join(d, "index.ts"))),
   };
   config.compilerOptions.noEmit = true;
   writeFileSync(join(emitTestRoot, "tsconfig.json"), JSON.stringify(config));
