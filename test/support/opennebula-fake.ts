@@ -77,10 +77,10 @@ export function parseOneTemplate(text: string): TemplateAttr[] {
     while (i < text.length && /[\s,]/.test(text[i]!)) i++;
   };
   const word = () => {
-    const m = /^[A-Za-z0-9_]+/.exec(text.slice(i));
+    const m = /^(?:[A-Za-z0-9_]+|"[A-Za-z0-9_]+")/.exec(text.slice(i));
     if (!m) throw new Error(`template: a name expected at ${i}: ${text.slice(i, i + 20)}`);
     i += m[0].length;
-    return m[0];
+    return m[0].replace(/"/g, "");
   };
   const scalar = (inVector: boolean) => {
     skip();
