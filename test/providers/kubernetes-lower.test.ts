@@ -124,7 +124,7 @@ test("corpus: every fixture is either placed in Kubernetes (container images) or
   const placed: string[] = [];
   for (const file of readdirSync(join(corpusDir, "radl")).sort()) {
     const loaded = loadRadl(readFileSync(join(corpusDir, "radl", file), "utf8"), { source: file });
-    if (loaded.document === undefined || loaded.diagnostics.some((d) => d.severity === "error")) continue;
+    if (loaded.document === null || loaded.diagnostics.some((d) => d.severity === "error")) continue;
     try {
       const plan = await planOf(loaded.document);
       if (plan.vms.length > 0) placed.push(file);
