@@ -58,6 +58,7 @@ import {
   UnauthorizedUserError,
 } from "./errors.js";
 import { fromJson, logLine, nowSeconds, toJson, type InfData, type StoredVm } from "./record.js";
+import { FeatureEntries } from "./feature-entries.js";
 import { DEFAULT_LAUNCH_LIMITS, launchVms, type LaunchLimits } from "./launch.js";
 import { aggregateState, vmState, type ProviderState, type VmState } from "./state.js";
 import { serviceVersion } from "./version.js";
@@ -282,14 +283,15 @@ export class ImService {
     infId: string,
     vmId: string,
     property: string,
-  ): Promise<string | number | string[]> {
+  ): Promise<string | number | string[] | FeatureEntries> {
     const { data, record } = await this.open(ctx, infId);
     const vm = this.vmOf(data, vmId);
     if (property === "contmsg") return this.vmLog(vm);
     const system = this.vmDocument(data, this.planOf(record), vm).systems[0]!;
     // Numbers in the base unit, as the reference's getValue (`memory.size = 2g` → bytes).
     const value = featureValue(system.features, property);
-    const plain = typeof value === "object" && !Array.isArray(value) ? undefined : value;
+    const plain =
+      typeof value === "object" && !Array.isArray(value) ? new FeatureEntries(property, value) : value;
     if (plain === undefined)
       throw new IncorrectPropertyError(`Incorrect property ${property} for VM ID ${vmId}`);
     return plain;

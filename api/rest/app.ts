@@ -6,6 +6,7 @@ import type { RadlDocument } from "../../compiler/ir.js";
 import { printRadl } from "../../compiler/print.js";
 import { decodeRestAuthorization, type AuthContext, type VaultSettings } from "../auth/index.js";
 import { ApiError } from "../errors.js";
+import { FeatureEntries } from "../operations/feature-entries.js";
 import type { ImService, OperationMode, RadlBody } from "../operations/service.js";
 import {
   BareError,
@@ -13,13 +14,15 @@ import {
   errorBody,
   mediaList,
   negotiate,
+  NotSupportedError,
   pythonList,
   stringParam,
 } from "./media.js";
+import { oaiEnabled, oaiResponse, type OaiSettings } from "./oai.js";
 import { openApiDocument } from "./openapi.js";
 
 /** The im.cfg options the REST layer reads. */
-export interface RestSettings extends VaultSettings {
+export interface RestSettings extends VaultSettings, OaiSettings {
   REST_ROOT_PATH: string;
   ENABLE_CORS: boolean;
   CORS_ORIGIN: string;
@@ -28,9 +31,6 @@ export interface RestSettings extends VaultSettings {
   /** Seconds after which a waiting client gets 504 `Operation timed out` (0 = never); the operation goes on. */
   REST_BLOCKING_CALL_TIMEOUT?: number;
   STATIC_FILES_DIR?: string | undefined;
-  OAIPMH_REPO_BASE_IDENTIFIER_URL?: string | undefined;
-  OAIPMH_REPO_NAME?: string | undefined;
-  OAIPMH_REPO_DESCRIPTION?: string | undefined;
 }
 
 export interface RestAppOptions {
@@ -69,7 +69,8 @@ interface Call {
   body(): RadlBody;
 }
 
-type Value = string | number | string[] | RadlDocument | Record<string, unknown> | unknown[] | null;
+type Value =
+  string | number | string[] | RadlDocument | FeatureEntries | Record<string, unknown> | unknown[] | null;
 
 interface Answer {
   value?: Value;
@@ -88,6 +89,8 @@ export interface RouteSpec {
   produces?: Produces;
   /** The §1.4.3 message prefix for an error with this status. */
   prefix(status: number): string;
+  /** Status of DisabledFunction when not 403 (§1.4.3: the property routes, export with delete, say 400). */
+  disabledStatus?: number;
   /** The BOOT_MODE gate of the operation (§5.7), checked before the credentials; none = read. */
   gate?(query: Record<string, unknown>): OperationMode;
   handler(call: Call): Promise<Answer>;
@@ -103,6 +106,8 @@ function render(value: Value, rep: "json" | "default", p: Produces): { contentTy
   if (rep === "json") {
     let json: unknown;
     if (isRadlDocument(value)) json = p.field ? { [p.field]: encodeRadlJson(value) } : encodeRadlJson(value);
+    else if (value instanceof FeatureEntries)
+      json = p.field ? { [p.field]: value.toSimple() } : value.toSimple();
     else if (p.field && p.item && Array.isArray(value))
       json = { [p.field]: value.map((e) => ({ [p.item!]: e })) };
     else if (p.field) json = { [p.field]: value };
@@ -112,6 +117,7 @@ function render(value: Value, rep: "json" | "default", p: Produces): { contentTy
   let body: string;
   if (Array.isArray(value)) body = value.join("\n");
   else if (isRadlDocument(value)) body = printRadl(value);
+  else if (value instanceof FeatureEntries) body = value.toText();
   else body = value === null || value === undefined ? "" : String(value);
   return { contentType: p.defaultType, body };
 }
@@ -123,7 +129,11 @@ function bodyKind(header: string | undefined): RadlBody["kind"] {
   for (const type of list) {
     if (type === "text/plain" || type === "text/*" || type === "*/*") return "radl";
     if (type === "application/json") return "json";
-    if (type === "text/yaml") return "tosca";
+    if (type === "text/yaml") {
+      throw new NotSupportedError(
+        "TOSCA documents (Content-Type: text/yaml) are not supported by this server: send RADL (text/plain) or RADL-JSON (application/json).",
+      );
+    }
   }
   throw new BareError(415, `Unsupported Media Type ${pythonList(list)}`);
 }
@@ -240,6 +250,7 @@ export function routeTable(service: ImService, settings: RestSettings): RouteSpe
     auth: true,
     produces,
     prefix: infProp,
+    disabledStatus: 400,
     handler: async (c) => ({ value: await get(c) }),
   });
 
@@ -540,10 +551,12 @@ export function routeTable(service: ImService, settings: RestSettings): RouteSpe
       auth: true,
       prefix: (status) => (status === 400 ? "Error Getting VM property: " : "Error Getting VM. property: "),
       handler: async (c) => {
+        const step = stringParam(c.query, "step");
+        if (step !== undefined && !/^\d+$/.test(step))
+          throw new BareError(400, "Incorrect value in step parameter");
         await service.getVmInfo(c.ctx, c.params.infId!, c.params.vmId!);
-        throw new BareError(
-          400,
-          "The reverse-SSH command route is not supported by this server (im-api §9.5).",
+        throw new NotSupportedError(
+          "The reverse-SSH command route (SSH_REVERSE_TUNNELS) is not supported by this server (im-api.md §9.5).",
         );
       },
     },
@@ -655,23 +668,25 @@ export function routeTable(service: ImService, settings: RestSettings): RouteSpe
         };
       },
     },
-    {
-      method: "GET",
+    ...(["GET", "POST"] as const).map((method): RouteSpec => ({
+      method,
       path: "/oai",
-      summary: "OAI-PMH endpoint",
+      summary: "OAI-PMH endpoint (Identify, ListMetadataFormats, ListSets)",
       auth: false,
       prefix: fixed(""),
-      handler: async () => {
-        if (
-          !settings.OAIPMH_REPO_BASE_IDENTIFIER_URL ||
-          !settings.OAIPMH_REPO_NAME ||
-          !settings.OAIPMH_REPO_DESCRIPTION
-        ) {
-          throw new BareError(400, "OAI-PMH not enabled.");
+      handler: async (c) => {
+        if (!oaiEnabled(settings)) throw new BareError(400, "OAI-PMH not enabled.");
+        const args: Record<string, string> = {};
+        for (const [k, v] of Object.entries(c.query)) {
+          const first = Array.isArray(v) ? v[0] : v;
+          if (typeof first === "string") args[k] = first;
         }
-        throw new BareError(400, "OAI-PMH is not supported by this server yet.");
+        if (method === "POST") {
+          for (const [k, v] of new URLSearchParams(rawBody(c.req))) args[k] ??= v;
+        }
+        return { value: oaiResponse(settings, args, `${c.base}/oai`), produces: { defaultType: "text/xml" } };
       },
-    },
+    })),
     {
       method: "GET",
       path: "/static/:filename",
@@ -862,7 +877,8 @@ export function buildRestApp(options: RestAppOptions): FastifyInstance {
       const { contentType, body } = render(answer.value ?? null, finalRep, produces);
       return reply.code(200).header("content-type", contentType).send(Buffer.from(body));
     } catch (err) {
-      const status = statusOf(err);
+      const disabled = err instanceof ApiError && err.imClass === "DisabledFunction";
+      const status = disabled && route.disabledStatus ? route.disabledStatus : statusOf(err);
       const message = err instanceof Error ? err.message : String(err);
       return sendError(req, reply, status, hasPrefix(err) ? `${route.prefix(status)}${message}` : message);
     }

@@ -22,6 +22,16 @@ export class BareError extends ApiError {
   }
 }
 
+/**
+ * A request for something this server does not implement (TOSCA documents, the reverse-SSH
+ * `command` route, the OAI-PMH record verbs): 501 with a message naming it, never a generic error.
+ */
+export class NotSupportedError extends BareError {
+  constructor(message: string) {
+    super(501, message);
+  }
+}
+
 export type Representation = "json" | "default";
 
 /**

@@ -4,6 +4,7 @@ import type { AuthItem } from "../../compiler/auth/types.js";
 import { stringifyRadlJson } from "../../compiler/json/encode.js";
 import { printRadl } from "../../compiler/print.js";
 import type { AuthContext } from "../auth/index.js";
+import { FeatureEntries } from "../operations/feature-entries.js";
 import { XmlRpcDateTime, XmlRpcDouble, type XmlRpcValue } from "./codec.js";
 import type { XmlRpcOperations, XmlRpcRadlBody } from "./operations-port.js";
 import { pythonRegexToJs } from "./python-regex.js";
@@ -173,8 +174,16 @@ export const METHODS: Readonly<Record<string, MethodSpec>> = Object.freeze({
     required: 4,
     gate: "read",
     auth: 3,
-    run: (ops, ctx, a) =>
-      ops.getVmProperty(ctx, infId(a[0]), vmId(a[1]), stringArg(a[2], "the property name")),
+    run: async (ops, ctx, a) => {
+      const value = await ops.getVmProperty(
+        ctx,
+        infId(a[0]),
+        vmId(a[1]),
+        stringArg(a[2], "the property name"),
+      );
+      // a `contains` feature: a struct shaped like the REST simple-JSON form (im-xmlrpc.md, GetVMProperty)
+      return value instanceof FeatureEntries ? value.toSimple() : value;
+    },
   }),
   GetVMContMsg: vmMethod("read", (ops, ctx, id, vm) => ops.getVmContMsg(ctx, id, vm)),
   AlterVM: method({

@@ -217,6 +217,11 @@ test(
       body: "description d (name = 'kept')",
     });
     const id = String(created.headers.infid);
+    const handedOver = await server.request("POST", "/infrastructures", {
+      headers: H,
+      body: "description d (name = 'handed over')",
+    });
+    const id2 = String(handedOver.headers.infid);
     await server.stop({ keepData: true });
     server = await startTestServer({ dataDir, cfg: { BOOT_MODE: 1 } });
     const request = server.request.bind(server);
@@ -251,10 +256,18 @@ test(
         assert.equal(res.body, `${prefix}Function currently disabled.`);
       }
     }
+    // Export with delete: DisabledFunction is 400 on the property routes (im-api §1.4.3); plain export works
+    const exportDelete = await request("GET", `/infrastructures/${id2}/data?delete=yes`, { headers: H });
+    assert.equal(exportDelete.status, 400, exportDelete.body);
+    assert.equal(exportDelete.body, "Error Getting Inf. prop: Function currently disabled.");
+    assert.equal((await request("GET", `/infrastructures/${id2}/data`, { headers: H })).status, 200);
     assert.deepEqual(await server.servers.store.listInfrastructures({ includeDeleted: true }), before);
     await server.stop({ keepData: true });
     server = await startTestServer({ dataDir, cfg: { BOOT_MODE: 2 } });
     assert.equal((await server.request("POST", "/infrastructures", { headers: H })).status, 403);
+    const handOver = await server.request("GET", `/infrastructures/${id2}/data?delete=yes`, { headers: H });
+    assert.equal(handOver.status, 200, handOver.body);
+    assert.equal((await server.request("GET", `/infrastructures/${id2}/state`, { headers: H })).status, 404);
     const del = await server.request("DELETE", `/infrastructures/${id}`, { headers: H });
     assert.equal(del.status, 200, del.body);
     assert.equal((await server.request("GET", `/infrastructures/${id}/state`, { headers: H })).status, 404);
