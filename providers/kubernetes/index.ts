@@ -32,7 +32,7 @@ import { notSupported } from "../driver-common.js";
 import { apiServerUrl, kubernetesCredentials, kubernetesIdentity } from "./auth.js";
 import { KubernetesPlanError } from "./errors.js";
 import { isKubernetesImage } from "./image.js";
-import { ingressToJson, planIngress, requestedDnsName } from "./ingress.js";
+import { ingressFromJson, ingressToJson, planIngress, requestedDnsName } from "./ingress.js";
 import { cloudDecisions, lowerKubernetes } from "./lower.js";
 import { kubernetesVmId, podName } from "./names.js";
 import { chooseNamespace, namespaceIsOwned } from "./namespace.js";
@@ -174,7 +174,7 @@ export class KubernetesDriver implements Driver {
 
   async readBack(vm: PlannedVm, ctx: ActContext): Promise<VmFacts> {
     const nets = (vm.decisions.networks ?? {}) as { public?: string; private?: string };
-    return readBackPod({
+    const facts = await readBackPod({
       ...(nets.public !== undefined ? { publicNet: nets.public } : {}),
       ...(nets.private !== undefined ? { privateNet: nets.private } : {}),
       namespace: cloudDecisions(ctx.cloud).namespace,
@@ -182,6 +182,10 @@ export class KubernetesDriver implements Driver {
       apiServerHost: new URL(apiServerUrl(ctx.auth)).hostname,
       client: this.client(ctx.auth),
     });
+    // the Ingress URL the IM writes back to net_interface.0.dns_name
+    const url = ingressFromJson(vm.decisions.ingress)?.url;
+    if (url !== undefined) facts.extra = { ...(facts.extra ?? {}), dnsName: url };
+    return facts;
   }
 
   /** Deletes the VM's pods; the Deployment starts a fresh one. Only with powerViaReplicas. */

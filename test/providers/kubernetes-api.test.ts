@@ -42,7 +42,7 @@ const RADL = `network pub (outbound = 'yes' and outports = '30022-22,30080-80')
 network priv ()
 system web (
   cpu.count >= 1 and memory.size >= 1g and
-  net_interface.0.connection = 'pub' and net_interface.1.connection = 'priv' and
+  net_interface.0.connection = 'pub' and net_interface.0.dns_name = 'web.example.org' and net_interface.1.connection = 'priv' and
   disk.0.image.url = 'docker://nginx:1.25'
 )
 deploy web 1
@@ -156,6 +156,7 @@ test("read-back: pod phase, limits, host and pod IPs on the right RADL networks,
     { remote: 30080, local: 80, protocol: "tcp" },
   ]);
   assert.equal(facts.extra?.image, "nginx:1.25");
+  assert.equal(facts.extra?.dnsName, "http://web.example.org/", "the Ingress URL to write back");
 
   const phases: [string, string][] = [
     ["Pending", "pending"],
