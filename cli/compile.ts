@@ -5,6 +5,8 @@ import { parseAuthText } from "../compiler/auth/index.js";
 import type { AuthItem } from "../compiler/auth/types.js";
 import { isError } from "../compiler/diagnostic.js";
 import { emitProject, type EmittedProject } from "../compiler/emit/index.js";
+import { dynamicModules } from "../compiler/emit/dynamic.js";
+import { dynamicProviderSources } from "../runtime/dynamic/sources.js";
 import type { ResourceGraph } from "../compiler/graph/types.js";
 import type { RadlDocument } from "../compiler/ir.js";
 import { loadRadl } from "../compiler/load.js";
@@ -89,6 +91,7 @@ export async function compileDocument(
     stack: input.stack,
     ...(input.source !== undefined ? { source: input.source } : {}),
     files,
+    dynamicSources: await dynamicProviderSources(dynamicModules(lowered.graph.nodes)),
   });
   return { graph: lowered.graph, project };
 }

@@ -6,12 +6,14 @@
  */
 import type { ResourceGraph } from "../graph/types.js";
 import type { ConfigKey } from "./config-keys.js";
+import { dynamicFiles, type DynamicSources } from "./dynamic.js";
 import { ProjectFileClashError } from "./errors.js";
 import { printProgram } from "./program.js";
 import { packageJson, pulumiYaml, readme, tsconfigJson, type ProjectSettings } from "./project-files.js";
 
 export type { ConfigKey } from "./config-keys.js";
 export * from "./errors.js";
+export { MissingDynamicSourceError, type DynamicSources } from "./dynamic.js";
 export { PULUMI_VERSION, SDK_VERSIONS } from "./versions.js";
 
 export interface EmitOptions {
@@ -26,6 +28,8 @@ export interface EmitOptions {
    * a `FileArchive` node of the graph names by its project-relative directory).
    */
   files?: Record<string, string>;
+  /** Sources of the dynamic-provider modules the graph uses (runtime/dynamic/<module>.ts), shipped as `<module>.ts`. */
+  dynamicSources?: DynamicSources;
 }
 
 export interface EmittedProject {
@@ -56,6 +60,7 @@ export function emitProject(graph: ResourceGraph, options: EmitOptions = {}): Em
     ".gitignore": "node_modules/\n/bin/\n",
   };
   for (const f of assetFiles) files[f] = program.files.get(f)!;
+  Object.assign(files, dynamicFiles(graph.nodes, options.dynamicSources ?? {}));
   for (const f of extraFiles) {
     if (f in files) throw new ProjectFileClashError(f);
     files[f] = options.files![f]!;
