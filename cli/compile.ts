@@ -61,6 +61,20 @@ export function seededRandom(seed: string): RandomSource {
 /** Where the contextualization bundle sits in an emitted project (`bundle/<stack>/gen-<g>/`). */
 export const BUNDLE_ROOT = "bundle";
 
+/** A server key made on first use: RSA-3072 generation costs 0.1-1 s, and most RADLs without a master never need it. */
+function lazyServerKey(): ServerKey {
+  let key: ServerKey | undefined;
+  const get = (): ServerKey => (key ??= generateServerKey());
+  return {
+    get privateKey() {
+      return get().privateKey;
+    },
+    get publicKey() {
+      return get().publicKey;
+    },
+  };
+}
+
 /** Plan and lower as the server does (built-in drivers, the contextualizer), then print the project. */
 export async function compileDocument(
   input: CompileInput,
@@ -79,7 +93,7 @@ export async function compileDocument(
   // program (config values are not part of the project's bytes), so compiles stay byte-identical.
   const contextualizer = new CommandContextualizer({
     generation: 1,
-    serverKey: input.serverKey ?? generateServerKey(),
+    serverKey: input.serverKey ?? lazyServerKey(),
     bundleRoot: BUNDLE_ROOT,
   });
   const lowered = lowerPlanDetailed(plan, drivers, { auth: input.auth, contextualizer });

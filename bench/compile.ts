@@ -1,0 +1,381 @@
+/**
+ * `radl compile` benchmark (issue 4, "Performance"). For every connector type of the sample table
+ * below that builtinDrivers() (providers/registry.ts) has, it compiles
+ *   - the largest RADL of the corpus, with the type's pinned image, instance type and network ids
+ *     filled into every system and network (so no discovery is needed), and
+ *   - a generated 500-VM RADL (500 systems, one VM each, a configure section per system),
+ * each in a fresh child process, and prints the CPU and wall time of load + plan + lower + emit and
+ * the peak memory it added (VmHWM growth after one warm-up compile; /proc/self/clear_refs resets the
+ * peak, so one-time initialisation does not count; maxRSS of the whole child beside it). Then it writes
+ * the emitted 500-VM project under .cache/bench-compile/ and times `tsc --noEmit -p` on it.
+ * Target: the 500-VM compile takes under a tenth of that tsc time.
+ *
+ *   node --import tsx bench/compile.ts [--vms 500] [--no-tsc]      # or: node dist/bench/compile.js
+ */
+import { spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { parseAuthText } from "../compiler/auth/index.js";
+import { loadValidRadl } from "../compiler/load.js";
+import { credentials, isPublicNetworkId, nics, setStringFeature } from "../compiler/plan/system-features.js";
+import { printRadl } from "../compiler/print.js";
+import { compileDocument, writeProject } from "../cli/compile.js";
+import { builtinDrivers } from "../providers/registry.js";
+import { generateServerKey } from "../runtime/contextualize/server-key.js";
+
+const MB = 1024 * 1024;
+
+/** What a compile for one connector type needs so that nothing has to be discovered. */
+interface Sample {
+  type: string;
+  auth: string;
+  image: string;
+  instanceType?: string;
+  /** Network provider_id for public and private RADL networks. */
+  publicNet?: string;
+  privateNet?: string;
+  /** DeployedNode: every interface needs its address. */
+  fixedIps?: boolean;
+}
+
+const SAMPLES: Sample[] = [
+  { type: "Dummy", auth: "id = dummy; type = Dummy", image: "dummy://bench/image" },
+  { type: "DeployedNode", auth: "id = dn; type = DeployedNode", image: "", fixedIps: true },
+  {
+    type: "OpenStack",
+    auth:
+      "id = ost; type = OpenStack; host = https://keystone.bench.example:5000; username = bench; " +
+      "password = bench-pass; tenant = bench; domain = Default; auth_version = 3.x_password",
+    image: "ost://keystone.bench.example/5f0b8c3e-9a1d-4c2b-8e7f-0123456789ab",
+    instanceType: "m1.medium",
+    publicNet: "public-net",
+    privateNet: "private-net",
+  },
+  {
+    type: "EC2",
+    auth: "id = ec2; type = EC2; username = AKIABENCHBENCHBENCH0; password = bench-secret-key",
+    image: "aws://us-east-1/ami-0123456789abcdef0",
+    instanceType: "t3.medium",
+    publicNet: "vpc-0bench00.subnet-0pub00",
+    privateNet: "vpc-0bench00.subnet-0priv0",
+  },
+  {
+    type: "Kubernetes",
+    auth: "id = k8s; type = Kubernetes; host = https://k8s.bench.example:6443; token = bench-token",
+    image: "docker://docker.io/library/ubuntu:24.04",
+  },
+  {
+    type: "OpenNebula",
+    auth: "id = one; type = OpenNebula; host = one.bench.example:2633; username = bench; password = bench-pass",
+    image: "one://one.bench.example/42",
+    instanceType: "small",
+    publicNet: "public",
+    privateNet: "private",
+  },
+];
+
+const IM_AUTH = "id = im; type = InfrastructureManager; username = bench; password = bench-pass";
+
+function findRepoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json"))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error("no package.json above bench/");
+    dir = parent;
+  }
+  return dir;
+}
+
+/** The largest `.radl` of the corpus (`../shared/corpus/radl`; RADL_SHARED overrides `../shared`). */
+function largestCorpusRadl(root: string): { name: string; text: string } {
+  const dir = join(resolve(process.env.RADL_SHARED ?? join(root, "..", "shared")), "corpus", "radl");
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".radl"))
+    .map((f) => ({ name: f, size: statSync(join(dir, f)).size }))
+    .sort((a, b) => b.size - a.size || (a.name < b.name ? -1 : 1));
+  if (files.length === 0) throw new Error(`no .radl file in ${dir}`);
+  return { name: files[0]!.name, text: readFileSync(join(dir, files[0]!.name), "utf8") };
+}
+
+/** The corpus document with the sample's pinned values in every system and network. */
+function pinnedCorpus(text: string, sample: Sample): string {
+  const doc = loadValidRadl(text, { source: "corpus" });
+  for (const net of doc.networks) {
+    const id = isPublicNetworkId(doc, net.id) ? sample.publicNet : sample.privateNet;
+    if (id !== undefined) setStringFeature(net.features, "provider_id", id);
+  }
+  let host = 10;
+  for (const system of doc.systems) {
+    if (system.reference) continue;
+    const fs = system.features;
+    if (sample.image !== "") setStringFeature(fs, "disk.0.image.url", sample.image);
+    if (sample.instanceType !== undefined) setStringFeature(fs, "instance_type", sample.instanceType);
+    const c = credentials(fs);
+    if (c.password === undefined && c.privateKey === undefined)
+      setStringFeature(fs, "disk.0.os.credentials.password", "Bench-Pass-01");
+    if (c.username === undefined) setStringFeature(fs, "disk.0.os.credentials.username", "cloudadm");
+    if (sample.fixedIps) {
+      for (const nic of nics(fs)) {
+        const pub = nic.connection !== undefined && isPublicNetworkId(doc, nic.connection);
+        setStringFeature(fs, `net_interface.${nic.index}.ip`, pub ? `203.0.113.${host}` : `10.0.0.${host}`);
+      }
+      host++;
+    }
+  }
+  return printRadl(doc);
+}
+
+/** `vms` systems of one VM each; vm0 is on the public network too (the contextualization master). */
+function generatedRadl(vms: number, sample: Sample): string {
+  const pid = (id: string | undefined) => (id === undefined ? "" : `provider_id = '${id}'`);
+  const out = [
+    `network public (outbound = 'yes'${sample.publicNet ? ` and ${pid(sample.publicNet)}` : ""})`,
+    `network private (${pid(sample.privateNet)})`,
+  ];
+  for (let i = 0; i < vms; i++) {
+    const features = [
+      "cpu.count >= 1",
+      "memory.size >= 1g",
+      ...(sample.instanceType ? [`instance_type = '${sample.instanceType}'`] : []),
+      "net_interface.0.connection = 'private'",
+      ...(sample.fixedIps
+        ? [`net_interface.0.ip = '10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}'`]
+        : []),
+      `net_interface.0.dns_name = 'vm${i}'`,
+      ...(i === 0 ? ["net_interface.1.connection = 'public'"] : []),
+      ...(i === 0 && sample.fixedIps ? ["net_interface.1.ip = '203.0.113.10'"] : []),
+      "disk.0.os.name = 'linux'",
+      ...(sample.image !== "" ? [`disk.0.image.url = '${sample.image}'`] : []),
+      "disk.0.os.credentials.username = 'cloudadm'",
+      "disk.0.os.credentials.password = 'Bench-Pass-01'",
+    ];
+    out.push(`system vm${i} (\n  ${features.join(" and\n  ")}\n)`);
+    out.push(
+      `configure vm${i} (\n@begin\n- tasks:\n  - name: Say which VM this is\n` +
+        `    debug: msg="vm${i} is {{ IM_NODE_FQDN }}"\n@end\n)`,
+    );
+  }
+  for (let i = 0; i < vms; i++) out.push(`deploy vm${i} 1`);
+  return `${out.join("\n")}\n`;
+}
+
+function status(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of readFileSync("/proc/self/status", "utf8").split("\n")) {
+    const m = /^(VmHWM|VmRSS):\s+(\d+) kB/.exec(line);
+    if (m) out[m[1]!] = Number(m[2]) * 1024;
+  }
+  return out;
+}
+
+interface ChildResult {
+  cpuMs: number;
+  wallMs: number;
+  /** Peak RSS growth during the compile (bytes). */
+  peakGrowth: number;
+  /** Heap allocated during the compile and still in use right after it (bytes, no GC in between). */
+  heapGrowth: number;
+  /** CPU time of one RSA-3072 server key generation, timed apart (compiles with a contextualization master pay it once). */
+  keygenMs: number;
+  /** maxRSS of the whole child process (bytes). */
+  maxRss: number;
+  nodes: number;
+  /** Whether the project has contextualization (and so paid for a server key). */
+  hasCtxt: boolean;
+  files: number;
+  bytes: number;
+}
+
+/** In the child: one warm-up compile of a small input, then the measured one. */
+async function child(radlFile: string, authText: string, outDir: string | undefined, warmFile: string) {
+  const compile = async (text: string, stack: string) =>
+    compileDocument({
+      document: loadValidRadl(text, { source: `${stack}.radl` }),
+      auth: parseAuthText(authText, { strict: true }),
+      stack,
+      seed: `${stack}\n${text}`,
+    });
+  await compile(readFileSync(warmFile, "utf8"), "warm");
+  const text = readFileSync(radlFile, "utf8");
+  globalThis.gc?.();
+  try {
+    writeFileSync("/proc/self/clear_refs", "5");
+  } catch {
+    // not Linux, or not allowed: the growth figure then includes the warm-up's peak
+  }
+  const before = status();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const { graph, project } = await compile(text, "bench");
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
+  const after = status();
+  const heapAfter = process.memoryUsage().heapUsed;
+  const k0 = process.cpuUsage();
+  generateServerKey();
+  const k = process.cpuUsage(k0);
+  const keygenMs = (k.user + k.system) / 1000;
+  const result: ChildResult = {
+    keygenMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    wallMs,
+    peakGrowth: Math.max(0, (after.VmHWM ?? 0) - (before.VmRSS ?? 0)),
+    heapGrowth: Math.max(0, heapAfter - heapBefore),
+    maxRss: process.resourceUsage().maxRSS * 1024,
+    nodes: graph.nodes.length,
+    hasCtxt: graph.nodes.some((n) => n.id === "ctxt"),
+    files: Object.keys(project.files).length,
+    bytes: Object.values(project.files).reduce((n, t) => n + Buffer.byteLength(t), 0),
+  };
+  if (outDir !== undefined) {
+    rmSync(outDir, { recursive: true, force: true });
+    await writeProject(outDir, project.files);
+  }
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+function runChild(radlFile: string, auth: string, warmFile: string, outDir?: string): ChildResult | string {
+  const self = fileURLToPath(import.meta.url);
+  const args = [
+    ...process.execArgv,
+    "--expose-gc",
+    self,
+    "--child",
+    radlFile,
+    "--auth-text",
+    auth,
+    "--warm",
+    warmFile,
+  ];
+  if (outDir !== undefined) args.push("--out", outDir);
+  const r = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 64 * MB, timeout: 600_000 });
+  const line = r.stdout.trim().split("\n").pop() ?? "";
+  if (r.status !== 0 || !line.startsWith("{")) {
+    const why =
+      (r.stderr || r.stdout)
+        .trim()
+        .split("\n")
+        .find((l) => /^\w*Error\b|^radl:/.test(l)) ?? `exit ${r.status}`;
+    return why.slice(0, 160);
+  }
+  return JSON.parse(line) as ChildResult;
+}
+
+/** CPU seconds of this process's waited-for children (utime + stime of /proc/self/stat, 100 ticks a second). */
+function childrenCpuSeconds(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // after "pid (comm) ": state is field 3, so cutime (16) and cstime (17) are at 13 and 14 here
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+function tscTime(root: string, dir: string): { seconds: number; cpuSeconds: number; errors: number } {
+  const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+  const cpu0 = childrenCpuSeconds();
+  const started = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [tsc, "--noEmit", "-p", join(dir, "tsconfig.json")], {
+    encoding: "utf8",
+    maxBuffer: 64 * MB,
+    timeout: 900_000,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return {
+    seconds,
+    cpuSeconds: childrenCpuSeconds() - cpu0,
+    errors: r.stdout.split("\n").filter((l) => /error TS/.test(l)).length,
+  };
+}
+
+const fmtMB = (b: number) => `${(b / MB).toFixed(1)} MB`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      child: { type: "string" },
+      "auth-text": { type: "string" },
+      warm: { type: "string" },
+      out: { type: "string" },
+      vms: { type: "string", default: "500" },
+      "no-tsc": { type: "boolean" },
+    },
+  });
+  if (values.child !== undefined) {
+    await child(values.child, values["auth-text"]!, values.out, values.warm!);
+    return;
+  }
+  const root = findRepoRoot();
+  const vms = Number(values.vms);
+  const registered = new Set(builtinDrivers().map((d) => d.type));
+  const corpus = largestCorpusRadl(root);
+  const work = mkdtempSync(join(tmpdir(), "radl-bench-compile-"));
+  const emitRoot = join(root, ".cache", "bench-compile");
+  mkdirSync(emitRoot, { recursive: true });
+  console.log(
+    `radl compile benchmark: corpus ${corpus.name} (${corpus.text.length} B), generated ${vms} VMs`,
+  );
+  console.log(
+    `node ${process.version}; times are CPU / wall of load + plan + lower + emit in a fresh process\n`,
+  );
+  try {
+    for (const sample of SAMPLES) {
+      if (!registered.has(sample.type)) {
+        console.log(`${sample.type}: not registered`);
+        continue;
+      }
+      const auth = `${IM_AUTH}\n${sample.auth}\n`;
+      const corpusFile = join(work, `${sample.type}-corpus.radl`);
+      const bigFile = join(work, `${sample.type}-${vms}.radl`);
+      const warmFile = join(work, `${sample.type}-warm.radl`);
+      writeFileSync(corpusFile, pinnedCorpus(corpus.text, sample));
+      writeFileSync(bigFile, generatedRadl(vms, sample));
+      writeFileSync(warmFile, generatedRadl(2, sample));
+      console.log(`${sample.type}:`);
+      const outDir = join(emitRoot, `${sample.type.toLowerCase()}-${vms}`);
+      const rows: [string, string, ChildResult | string][] = [
+        ["corpus", corpusFile, runChild(corpusFile, auth, warmFile)],
+        [`${vms} VMs`, bigFile, runChild(bigFile, auth, warmFile, outDir)],
+      ];
+      for (const [label, file, r] of rows) {
+        const size = readFileSync(file).length;
+        if (typeof r === "string") {
+          console.log(`  ${label.padEnd(8)} failed: ${r}`);
+          continue;
+        }
+        console.log(
+          `  ${label.padEnd(8)} ${String(size).padStart(8)} B RADL → ${r.nodes} nodes, ${r.files} files, ` +
+            `${fmtMB(r.bytes)}: ${r.cpuMs.toFixed(0)} ms CPU / ${r.wallMs.toFixed(0)} ms wall` +
+            (r.nodes > 0 && r.hasCtxt ? ` (a server key alone: ${r.keygenMs.toFixed(0)} ms CPU)` : "") +
+            "; " +
+            `peak RSS +${fmtMB(r.peakGrowth)}, heap +${fmtMB(r.heapGrowth)} (process maxRSS ${fmtMB(r.maxRss)})`,
+        );
+      }
+      const big = rows[1]![2];
+      if (values["no-tsc"] || typeof big === "string") continue;
+      const t = tscTime(root, outDir);
+      // CPU against CPU: on a shared machine wall times swing with the other processes' load.
+      const ratio = big.cpuMs / 1000 / t.cpuSeconds;
+      console.log(
+        `  tsc --noEmit of the ${vms}-VM project: ${t.cpuSeconds.toFixed(1)} s CPU / ${t.seconds.toFixed(1)} s wall` +
+          `${t.errors > 0 ? ` (${t.errors} type errors!)` : ""}; compile/tsc = ${ratio.toFixed(3)} CPU, ` +
+          `${(big.wallMs / 1000 / t.seconds).toFixed(3)} wall (target < 0.1: ${ratio < 0.1 ? "met" : "NOT met"})`,
+      );
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
