@@ -113,7 +113,7 @@ for (const c of cases) {
     const graph = lowered(plan, c.auth);
     const run = await runUnderMocks(graph, `golden-${c.name}`);
     assert.equal(run.registrations.length, graph.nodes.length, "one registration per node");
-    assertGolden(c.name, {
+    await assertGolden(c.name, {
       resources: run.resources,
       outputs: { vms: run.outputs.vms, shared: run.outputs.shared },
     });

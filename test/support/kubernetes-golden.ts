@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { format, resolveConfig } from "prettier";
 import type { ResourceGraph } from "../../compiler/graph/types.js";
 import { registerGraphDetailed } from "../../runtime/register.js";
 import { recordingMocks, valueOf, type Registration } from "../runtime/mocks-support.js";
@@ -84,13 +85,13 @@ export async function runUnderMocks(graph: ResourceGraph, stack: string): Promis
   return { resources, registrations: sorted, outputs: settled };
 }
 
-/** Compares with `<name>.json`, or writes it when UPDATE_GOLDEN=1. */
-export function assertGolden(name: string, actual: unknown): void {
+/** Compares with `<name>.json`, or writes it (formatted as the repository's prettier check wants) when UPDATE_GOLDEN=1. */
+export async function assertGolden(name: string, actual: unknown): Promise<void> {
   const file = join(KUBERNETES_GOLDEN_DIR, `${name}.json`);
   const text = `${JSON.stringify(actual, null, 2)}\n`;
   if (process.env.UPDATE_GOLDEN === "1") {
     mkdirSync(KUBERNETES_GOLDEN_DIR, { recursive: true });
-    writeFileSync(file, text);
+    writeFileSync(file, await format(text, { ...(await resolveConfig(file)), filepath: file }));
     return;
   }
   assert.ok(existsSync(file), `golden file ${file} is missing: run with UPDATE_GOLDEN=1 and review it`);
