@@ -19,15 +19,14 @@ import { parseStepOutput, type StepResult } from "../../runtime/contextualize/co
 import { CommandContextualizer } from "../../runtime/contextualize/graph.js";
 import { generateServerKey } from "../../runtime/contextualize/server-key.js";
 import { StackManager } from "../../stacks/stack-manager.js";
-import { radlDocument, rigAvailable, rigFixture, rigLeftovers, startRig, type Rig } from "../support/rig.js";
+import { radlDocument, requireRig, rigFixture, rigLeftovers, startRig, type Rig } from "../support/rig.js";
 
-const skip = rigAvailable();
 let rig: Rig;
 let manager: StackManager | undefined;
 const NEW_PW = "N3w+Master";
 
 before(async () => {
-  if (skip) return;
+  requireRig();
   rig = await startRig({ workers: 1, diskMb: 32 });
 });
 
@@ -59,7 +58,7 @@ function ssh(argv: string[], password?: string): { status: number; stdout: strin
 
 test(
   "a DeployedNode RADL reaches configured through the engine; unrelated ups re-run nothing",
-  { skip, timeout: 900_000 },
+  { timeout: 900_000 },
   async () => {
     const doc = radlDocument(rigFixture(rig, { newMasterPassword: NEW_PW }));
     const drivers = driverRegistry();

@@ -16,7 +16,7 @@ import { inventoryHost, vmFromSystem } from "../../runtime/contextualize/vms.js"
 import {
   installGeneration,
   radlDocument,
-  rigAvailable,
+  requireRig,
   rigFixture,
   rigLeftovers,
   runStepOnMaster,
@@ -24,11 +24,10 @@ import {
   type Rig,
 } from "../support/rig.js";
 
-const skip = rigAvailable();
 let rig: Rig;
 
 before(async () => {
-  if (skip) return;
+  requireRig();
   rig = await startRig({ workers: 2 });
 });
 
@@ -71,7 +70,7 @@ function ansibleProcessesOnMaster(): string[] {
 
 test(
   "F3: a playbook failing on one VM is recorded, its later step skipped, the others configured",
-  { skip, timeout: 600_000 },
+  { timeout: 600_000 },
   async () => {
     const inf = infrastructure(
       {
@@ -132,7 +131,7 @@ test(
 
 test(
   "F4: the maximum contextualization time stops a step and leaves no ansible-playbook behind",
-  { skip, timeout: 300_000 },
+  { timeout: 300_000 },
   async () => {
     const inf = infrastructure({ slow: "- tasks:\n  - name: Take too long\n    pause: seconds=120\n" }, [
       { system: "front", configure: "slow", step: 1 },
@@ -159,30 +158,26 @@ test(
   },
 );
 
-test(
-  "cancel: kill-gen ends a running step's process group on the master",
-  { skip, timeout: 300_000 },
-  async () => {
-    const inf = infrastructure({ slow: "- tasks:\n  - name: Take too long\n    pause: seconds=120\n" }, [
-      { system: "front", configure: "slow", step: 1 },
-    ]);
-    const plan = contextualizationPlan(inf.doc, inf.vms);
-    assert.ok(!plan.disabled);
-    if (plan.disabled) return;
-    const master = selectMaster(inf.vms)!;
-    const g = genDir(inf, 3);
-    installGeneration(rig, g, { ...staticFiles(inf, plan, 3), ...dynamicFiles(inf, plan, master, 3) }, 600);
-    const running = runStepOnMaster(rig, g, 0, inventoryHost(master)!, "step1", ["slow_front"]);
-    const deadline = Date.now() + 60_000;
-    while (ansibleProcessesOnMaster().length === 0 && Date.now() < deadline)
-      await new Promise((res) => setTimeout(res, 500));
-    assert.ok(ansibleProcessesOnMaster().length > 0, "the step started");
-    const conf = g.slice(0, g.lastIndexOf("/"));
-    const kill = rig.exec(rig.master, ["su", rig.user, "-c", `sh ${g}/bin/kill-gen ${conf} 3`]);
-    assert.match(kill.stdout, /killed step session/);
-    const r = await running;
-    assert.notEqual(r.status, 0, "the interrupted step has no recorded result");
-    assert.match(r.stderr, /ended without recording a result/);
-    assert.deepEqual(ansibleProcessesOnMaster(), []);
-  },
-);
+test("cancel: kill-gen ends a running step's process group on the master", { timeout: 300_000 }, async () => {
+  const inf = infrastructure({ slow: "- tasks:\n  - name: Take too long\n    pause: seconds=120\n" }, [
+    { system: "front", configure: "slow", step: 1 },
+  ]);
+  const plan = contextualizationPlan(inf.doc, inf.vms);
+  assert.ok(!plan.disabled);
+  if (plan.disabled) return;
+  const master = selectMaster(inf.vms)!;
+  const g = genDir(inf, 3);
+  installGeneration(rig, g, { ...staticFiles(inf, plan, 3), ...dynamicFiles(inf, plan, master, 3) }, 600);
+  const running = runStepOnMaster(rig, g, 0, inventoryHost(master)!, "step1", ["slow_front"]);
+  const deadline = Date.now() + 60_000;
+  while (ansibleProcessesOnMaster().length === 0 && Date.now() < deadline)
+    await new Promise((res) => setTimeout(res, 500));
+  assert.ok(ansibleProcessesOnMaster().length > 0, "the step started");
+  const conf = g.slice(0, g.lastIndexOf("/"));
+  const kill = rig.exec(rig.master, ["su", rig.user, "-c", `sh ${g}/bin/kill-gen ${conf} 3`]);
+  assert.match(kill.stdout, /killed step session/);
+  const r = await running;
+  assert.notEqual(r.status, 0, "the interrupted step has no recorded result");
+  assert.match(r.stderr, /ended without recording a result/);
+  assert.deepEqual(ansibleProcessesOnMaster(), []);
+});

@@ -18,7 +18,7 @@ import { vmFromSystem } from "../../runtime/contextualize/vms.js";
 import {
   installGeneration,
   radlDocument,
-  rigAvailable,
+  requireRig,
   rigFixture,
   rigLeftovers,
   runStepOnMaster,
@@ -26,11 +26,10 @@ import {
   type Rig,
 } from "../support/rig.js";
 
-const skip = rigAvailable();
 let rig: Rig;
 
 before(async () => {
-  if (skip) return;
+  requireRig();
   rig = await startRig({ workers: 1, diskMb: 32 });
 });
 
@@ -45,7 +44,7 @@ after(async () => {
 
 test(
   "generated playbooks configure the master and a private worker through run-step",
-  { skip, timeout: 600_000 },
+  { timeout: 600_000 },
   async () => {
     const m = rig.master;
     const w = rig.workers[0]!;

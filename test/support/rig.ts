@@ -62,6 +62,23 @@ export function rigAvailable(): string | undefined {
   return undefined;
 }
 
+/** Raised when the rig cannot run here: CI always installs it, so rig tests fail instead of skipping. */
+export class RigUnavailableError extends Error {
+  constructor(reason: string) {
+    super(
+      `the contextualization rig cannot run here (${reason}); it needs root and the packages of ` +
+        "scripts/apt-packages.txt (openssh-server, ansible, sshpass, iproute2), as CI installs them",
+    );
+    this.name = "RigUnavailableError";
+  }
+}
+
+/** Throws RigUnavailableError when `rigAvailable()` names a reason. */
+export function requireRig(): void {
+  const reason = rigAvailable();
+  if (reason !== undefined) throw new RigUnavailableError(reason);
+}
+
 export async function startRig(
   opts: { workers?: number; diskMb?: number; timeoutMs?: number } = {},
 ): Promise<Rig> {
