@@ -58,6 +58,10 @@ export interface KubernetesDriverOptions {
   timeoutMs?: number;
 }
 
+export const LIST_IMAGES_NOT_SUPPORTED = "Listing images is not supported by the Kubernetes connector";
+export const SNAPSHOT_NOT_SUPPORTED =
+  "Error creating snapshot: disk snapshots are not supported by the Kubernetes connector";
+
 export class KubernetesDriver implements Driver {
   readonly type = "Kubernetes";
   readonly capabilities: DriverCapabilities;
@@ -119,6 +123,18 @@ export class KubernetesDriver implements Driver {
     const pod = podName(vm.system);
     kubernetesVolumes(vm.concrete); // a disk the lowering cannot express fails here, at plan time
     const exposed = exposedPorts(vm.concrete, ctx.document);
+    const seen = new Set<string>();
+    for (const p of exposed.ports) {
+      const key = `${p.local}/${p.protocol}`;
+      if (seen.has(key)) {
+        throw new KubernetesPlanError(
+          vm.system,
+          `outports of network '${exposed.network ?? ""}'`,
+          `give local port ${key} twice; a Service port can appear only once`,
+        );
+      }
+      seen.add(key);
+    }
     const decisions: Record<string, JsonValue> = {
       podName: pod,
       instanceId: kubernetesVmId(namespace, pod),
@@ -194,6 +210,14 @@ export class KubernetesDriver implements Driver {
     const ns = segment(cloudDecisions(ctx.cloud).namespace);
     const selector = encodeURIComponent(`name=${String(vm.decisions.podName)}`);
     await this.client(ctx.auth).json("DELETE", `/api/v1/namespaces/${ns}/pods?labelSelector=${selector}`);
+  }
+
+  async listImages(): Promise<{ uri: string; name: string }[]> {
+    return notSupported(LIST_IMAGES_NOT_SUPPORTED);
+  }
+
+  async snapshot(): Promise<string> {
+    return notSupported(SNAPSHOT_NOT_SUPPORTED);
   }
 
   /** The ResourceQuotas of the auth line's namespace (else the infrastructure's). */

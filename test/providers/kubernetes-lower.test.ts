@@ -292,6 +292,37 @@ test("an existing namespace (D2) is used but not declared; a PVC needs a size; n
     { source: "clash.radl" },
   );
   await assert.rejects(planOf(clash), /same object name 'a-b'/);
+
+  const twice = loadValidRadl(
+    `network n (outports = '80,8080-80')\nsystem s (net_interface.0.connection = 'n' and disk.0.image.url = 'docker://x')\ndeploy s 1\n`,
+    { source: "twice.radl" },
+  );
+  await assert.rejects(planOf(twice), (e: unknown) => {
+    assert.ok(e instanceof KubernetesPlanError);
+    assert.match(e.message, /system 's': outports of network 'n' give local port 80\/TCP twice/);
+    return true;
+  });
+});
+
+test("operations the Kubernetes connector does not have answer with the §10 texts", async () => {
+  const d = new KubernetesDriver();
+  await assert.rejects(d.listImages(), {
+    code: "E-DRIVER-NOT-SUPPORTED",
+    message: "Listing images is not supported by the Kubernetes connector",
+  });
+  await assert.rejects(d.snapshot(), {
+    message: "Error creating snapshot: disk snapshots are not supported by the Kubernetes connector",
+  });
+  assert.deepEqual(d.capabilities, {
+    start: false,
+    stop: false,
+    reboot: false,
+    alter: true,
+    snapshot: false,
+    listImages: false,
+    quotas: true,
+    maxVmsPerSystem: 1,
+  });
 });
 
 test("power via replicas (the §5.3 extension, off by default): a stopped VM is replicas 0 only when enabled", async () => {
