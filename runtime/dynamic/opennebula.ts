@@ -241,7 +241,8 @@ export const ONE_LCM_RUNNING = 3;
 export interface OneNic {
   network: string;
   networkId: string;
-  ip?: string;
+  /** "" while OpenNebula has given none. */
+  ip: string;
   ipv6?: string;
 }
 
@@ -272,10 +273,12 @@ export function parseVmInfo(xml: string): OneVmFacts {
   const num = (el: XmlElement | undefined, path: string) => Number(xmlText(el, path) ?? "0") || 0;
   const template = xmlChild(vm, "TEMPLATE");
   const nics = xmlChildren(template, "NIC").map((n) => {
-    const nic: OneNic = { network: xmlText(n, "NETWORK") ?? "", networkId: xmlText(n, "NETWORK_ID") ?? "" };
-    const ip = xmlText(n, "IP");
+    const nic: OneNic = {
+      network: xmlText(n, "NETWORK") ?? "",
+      networkId: xmlText(n, "NETWORK_ID") ?? "",
+      ip: xmlText(n, "IP") ?? "",
+    };
     const ipv6 = xmlText(n, "IP6_GLOBAL") ?? xmlText(n, "IP6");
-    if (ip !== undefined && ip !== "") nic.ip = ip;
     if (ipv6 !== undefined && ipv6 !== "") nic.ipv6 = ipv6;
     return nic;
   });
