@@ -9,7 +9,7 @@
  *         "defaultSubnet": "subnet-0a1b2c3d",       // its first subnet
  *         "subnets": ["172.31.0.0/20"],             // CIDRs of existing subnets (free-CIDR search)
  *         "images": [{"uri": "aws://us-east-1/ami-0123456789abcdef0", "name": "ubuntu-22.04-server"}],
- *         "elasticIps": {"54.10.20.30": "eipalloc-0123"},  // allocated elastic IPs by address
+ *         "elasticIps": {"54.10.20.30": "eipalloc-0123"},  // every allocated elastic IP (others are not)
  *         "spotZones": {"t3.micro": "us-east-1b"},  // cheapest zone per instance type (spot VMs)
  *         "snapshots": {"my-data": "snap-0123"},    // Name tag → snapshot (disk.N.image.url names)
  *         "volumes": {"my-vol": "vol-0123"}         // Name tag → volume
@@ -108,7 +108,9 @@ export function catalogDiscovery(catalog: CloudCatalog, cloudId: string): Ec2Dis
       return regions[region]?.images;
     },
     async elasticIp(region, ip) {
-      return regions[region]?.elasticIps?.[ip];
+      const known = regions[region]?.elasticIps;
+      if (known === undefined) return undefined;
+      return known[ip] ?? null;
     },
     async spotZone(region, type) {
       return regions[region]?.spotZones?.[type];

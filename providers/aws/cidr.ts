@@ -60,8 +60,9 @@ export function freeCidr(pattern: string, used: readonly string[], offset = 0): 
 }
 
 /**
- * The VPC CIDR for created subnets (§3.3): the smallest CIDR spanning all of them, cut down to
- * `<ip>/16` when wider (EC2's largest VPC); `10.0.0.0/16` when there are none.
+ * The VPC CIDR for created subnets (§3.3): the smallest CIDR spanning all of them; `10.0.0.0/16`
+ * when there are none. Deviation (Appendix B.5): the IM cuts a wider CIDR down to `<ip>/16`, which
+ * then no longer holds every subnet; we refuse instead, since EC2's largest VPC is a /16.
  */
 export function spanningCidr(cidrs: readonly string[]): string {
   if (cidrs.length === 0) return "10.0.0.0/16";
@@ -77,6 +78,10 @@ export function spanningCidr(cidrs: readonly string[]): string {
   }
   const size = 2 ** (32 - bits);
   const base = Math.floor(start / size) * size;
-  if (bits < 16) return `${intToIp(Math.floor(base / 65536) * 65536)}/16`;
+  if (bits < 16) {
+    throw new Ec2PlanError(
+      `The networks to create (${cidrs.join(", ")}) do not fit in one VPC: EC2 VPCs are /16 at most`,
+    );
+  }
   return `${intToIp(base)}/${bits}`;
 }

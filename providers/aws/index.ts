@@ -157,6 +157,7 @@ export class Ec2Driver implements Driver {
         ? { skipRegionValidation: this.options.skipRegionValidation }
         : {}),
       ...(this.options.imUser !== undefined ? { imUser: this.options.imUser } : {}),
+      ...(this.options.instanceTypes !== undefined ? { instanceTypes: this.options.instanceTypes } : {}),
     });
   }
 

@@ -21,17 +21,21 @@ import { ec2Credentials } from "./auth.js";
 import { cloudInitUserData } from "./cloud-init.js";
 import { cloudDecisions, vmDecisions, type CloudDecisions, type RegionDecisions } from "./decisions.js";
 import { launchDisks, rootDisk } from "./disks.js";
-import { Ec2PlanError } from "./errors.js";
+import { Ec2PlanError, NoInstanceTypeError } from "./errors.js";
+import type { InstanceType } from "./instance-types.js";
+import { requirementsOf, selectInstanceType } from "./instance-type-selection.js";
 import {
   SG_DESCRIPTION,
   associatePublicIp,
   connectedNetworks,
   ingressRules,
+  isCreatedNetwork,
   networkGroupName,
   placement,
   vpcKey,
   type Placement,
 } from "./networks.js";
+import { sshProxy } from "./proxy.js";
 import { instanceTags } from "./tags.js";
 
 export interface Ec2LowerOptions {
@@ -41,6 +45,20 @@ export interface Ec2LowerOptions {
   skipRegionValidation?: boolean;
   /** Tag `IM-USER` (the IM user name); `im_user` when unknown. */
   imUser?: string;
+  /** The instance-type table (a resized VM without `instance_type` gets the cheapest fit again). */
+  instanceTypes?: readonly InstanceType[];
+}
+
+/**
+ * The VM's type: `instance_type` of its concrete system; after AlterVM dropped it (the IM's
+ * resize_vm_radl), the cheapest type for the new size (§3.7). Pure: same table, same answer.
+ */
+function instanceTypeOf(vm: PlannedVm, table: readonly InstanceType[] | undefined): string {
+  const pinned = stringFeature(vm.concrete.features, "instance_type");
+  if (pinned !== undefined && pinned !== "" && !pinned.includes("*")) return pinned;
+  const chosen = selectInstanceType(requirementsOf(vm.concrete.features), table);
+  if (chosen === undefined) throw new NoInstanceTypeError(vm.system);
+  return chosen.name;
 }
 
 /** The key the RADL gives, by the 128-character rule of §2.3: shorter means an EC2 key-pair name. */
@@ -275,7 +293,11 @@ function securityGroups(
 }
 
 function userDataOf(vm: PlannedVm, doc: RadlDocument, publicKey: string | undefined, user: string): string {
-  const recipe = contextualizationPlan(doc).cloudInit.get(vm.system);
+  const configure = contextualizationPlan(doc).cloudInit.get(vm.system);
+  const recipe =
+    configure === undefined
+      ? undefined
+      : (doc.configures.find((c) => c.id === configure)?.recipe ?? undefined);
   return cloudInitUserData({
     ...(recipe !== undefined ? { recipe } : {}),
     sshPort: sshPort(vm.concrete, doc),
@@ -295,6 +317,16 @@ function lowerVm(ctx: Ctx, vm: PlannedVm, dec: CloudDecisions, lopts: Ec2LowerOp
   const zone =
     stringFeature(fs, "availability_zone") ?? (d.spot ? facts.spotZones?.[d.instanceType] : undefined);
   const subnetId = subnetIdValue(ctx, p, region, facts, zone);
+  // Every created network the VM is connected to gets its subnet (the VM's NIC sits in the first).
+  for (const net of vmNets.filter(isCreatedNetwork)) {
+    subnetIdValue(
+      ctx,
+      { vpc: { kind: "created" }, subnet: { kind: "created", network: net.id } },
+      region,
+      facts,
+      zone,
+    );
+  }
   const groups = securityGroups(ctx, vmNets, p, region, facts);
 
   const creds = credentials(fs);
@@ -332,7 +364,7 @@ function lowerVm(ctx: Ctx, vm: PlannedVm, dec: CloudDecisions, lopts: Ec2LowerOp
   const serverId = vmChildName(vm.id, "server");
   const args: Record<string, GraphValue> = {
     ami: d.ami,
-    instanceType: d.instanceType,
+    instanceType: instanceTypeOf(vm, lopts.instanceTypes),
     region,
     subnetId,
     vpcSecurityGroupIds: groups.map((g) => ref(g, "id")),
@@ -382,7 +414,8 @@ function lowerVm(ctx: Ctx, vm: PlannedVm, dec: CloudDecisions, lopts: Ec2LowerOp
     return net !== undefined && isPublicNetwork(net);
   });
   const nicIp = new Map<number, { ip: GraphValue; kind: string }>();
-  let launchIpUsed = false;
+  // An elastic IP associated with the instance takes the place of its launch IP.
+  let launchIpUsed = publicNics.some((n) => n.ip !== undefined && (facts.elasticIps?.[n.ip] ?? "") !== "");
   let newEip = false;
   for (const n of publicNics) {
     if (n.ip !== undefined && n.ip !== "") {
@@ -445,6 +478,9 @@ function lowerVm(ctx: Ctx, vm: PlannedVm, dec: CloudDecisions, lopts: Ec2LowerOp
   const host = publicIp ?? privateIp;
   const port = sshPort(vm.concrete, ctx.doc);
   const connection: SshConnectionSpec = { host, port, user };
+  // A VM without a public IP is reached through its network's proxy_host, when there is one.
+  const proxy = publicIp === undefined ? sshProxy(vm.concrete, ctx.doc) : undefined;
+  if (proxy !== undefined) connection.proxy = proxy;
   if (privateKey !== undefined) connection.privateKey = secret(privateKey);
   if (password !== undefined) connection.password = secret(password);
 
@@ -464,7 +500,7 @@ function lowerVm(ctx: Ctx, vm: PlannedVm, dec: CloudDecisions, lopts: Ec2LowerOp
       return { radlNet: n.connection, ip: privateIp, kind: "fixed" };
     }),
     outports: [],
-    ssh: { host, port, user },
+    ssh: { host, port, user, ...(proxy !== undefined ? { viaProxy: String(proxy.host) } : {}) },
   };
   const secrets: LoweredVm["secrets"] = {};
   if (privateKey !== undefined) secrets.privateKey = secret(privateKey);

@@ -105,7 +105,8 @@ export async function concretizeEc2(
   setStringFeature(cfs, "instance_type", type.name);
   setNumberFeature(cfs, "cpu.count", type.cpu);
   setNumberFeature(cfs, "memory.size", type.memMB, "M");
-  setNumberFeature(cfs, "price", type.price);
+  // A `price` the RADL gives is kept: it is the spot maximum (§3.6).
+  if (!cfs.features.has("price")) setNumberFeature(cfs, "price", type.price);
   if (type.diskCount > 0) {
     setNumberFeature(cfs, "disks.free_size", type.diskCount * type.diskGB, "G");
     for (let i = 0; i < type.diskCount; i++) setNumberFeature(cfs, `disk.${i}.free_size`, type.diskGB, "G");
@@ -166,6 +167,7 @@ export async function planEc2Cloud(
       "us-east-1",
     regions: previous.regions ?? {},
   });
+  await planCreatedNetworks(out, sorted, doc, access);
   for (const vm of sorted) {
     const d = vm.decisions as unknown as VmDecisions;
     const facts: RegionDecisions = (out.regions[d.region] ??= {});
@@ -180,29 +182,6 @@ export async function planEc2Cloud(
       facts.defaultVpc = found.vpcId;
       facts.defaultSubnet = found.subnetId;
     }
-    if (needs === "created") {
-      const created = connectedNetworks(vm.concrete, doc).filter(isCreatedNetwork);
-      const missing = created.filter((n) => facts.created?.subnets[n.id] === undefined);
-      if (missing.length > 0) {
-        const used = [
-          ...(await need(a, `the subnets of ${d.region}`, (x) => x.subnetCidrs(d.region))),
-          ...fixedCidrs(doc),
-          ...Object.values(facts.created?.subnets ?? {}),
-        ];
-        const subnets = { ...(facts.created?.subnets ?? {}) };
-        for (const n of missing) {
-          const pattern = stringFeature(n.features, "cidr") ?? DEFAULT_CIDR_PATTERN;
-          const cidr = pattern.includes("*")
-            ? (freeCidr(pattern, used, 127) ?? freeCidr(pattern, used))
-            : pattern;
-          if (cidr === undefined)
-            throw new Ec2PlanError(`No free CIDR found for network '${n.id}' (${pattern})`);
-          subnets[n.id] = cidr;
-          used.push(cidr);
-        }
-        facts.created = { vpcCidr: facts.created?.vpcCidr ?? spanningCidr(Object.values(subnets)), subnets };
-      }
-    }
     for (const n of nics(fs)) {
       const net = findNetwork(doc, n.connection);
       if (net === undefined || !isPublicNetwork(net) || n.ip === undefined || n.ip === "") continue;
@@ -210,8 +189,9 @@ export async function planEc2Cloud(
       const alloc = await need(a, `the elastic IP ${n.ip} in ${d.region}`, (x) =>
         x.elasticIp(d.region, n.ip!),
       );
-      if (alloc === null) throw new Ec2PlanError(`The elastic IP ${n.ip} is not allocated in ${d.region}`);
-      facts.elasticIps = { ...(facts.elasticIps ?? {}), [n.ip]: alloc };
+      // Parity: a fixed public IP that is not an allocated elastic IP is ignored (the IM warns);
+      // "" records that answer so it is not looked up again.
+      facts.elasticIps = { ...(facts.elasticIps ?? {}), [n.ip]: alloc ?? "" };
     }
     if (
       d.spot &&
@@ -235,4 +215,48 @@ export async function planEc2Cloud(
     }
   }
   return out;
+}
+
+/**
+ * Subnet CIDRs for the `create = yes` networks of each region, chosen together (free-CIDR search
+ * from offset 127 among the region's subnets and the RADL's fixed CIDRs); the VPC CIDR spans them
+ * when the VPC is first planned and is kept afterwards (changing it would replace the VPC).
+ */
+async function planCreatedNetworks(
+  out: CloudDecisions,
+  vms: PlannedVm[],
+  doc: RadlDocument,
+  access: Omit<DiscoveryAccess, "system">,
+): Promise<void> {
+  const byRegion = new Map<string, { system: string; nets: Map<string, string | undefined> }>();
+  for (const vm of vms) {
+    if (placementNeeds(vm.concrete, doc) === "pinned") continue;
+    const region = (vm.decisions as unknown as VmDecisions).region;
+    for (const n of connectedNetworks(vm.concrete, doc).filter(isCreatedNetwork)) {
+      const entry = byRegion.get(region) ?? { system: vm.system, nets: new Map() };
+      entry.nets.set(n.id, stringFeature(n.features, "cidr"));
+      byRegion.set(region, entry);
+    }
+  }
+  for (const [region, { system, nets }] of byRegion) {
+    const facts: RegionDecisions = (out.regions[region] ??= {});
+    const subnets = { ...(facts.created?.subnets ?? {}) };
+    const missing = [...nets].filter(([id]) => subnets[id] === undefined);
+    if (missing.length === 0) continue;
+    const used = [
+      ...(await need({ ...access, system }, `the subnets of ${region}`, (x) => x.subnetCidrs(region))),
+      ...fixedCidrs(doc),
+      ...Object.values(subnets),
+    ];
+    for (const [id, written] of missing) {
+      const pattern = written ?? DEFAULT_CIDR_PATTERN;
+      const cidr = pattern.includes("*")
+        ? (freeCidr(pattern, used, 127) ?? freeCidr(pattern, used))
+        : pattern;
+      if (cidr === undefined) throw new Ec2PlanError(`No free CIDR found for network '${id}' (${pattern})`);
+      subnets[id] = cidr;
+      used.push(cidr);
+    }
+    facts.created = { vpcCidr: facts.created?.vpcCidr ?? spanningCidr(Object.values(subnets)), subnets };
+  }
 }

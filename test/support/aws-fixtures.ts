@@ -27,6 +27,8 @@ export const AWS_CATALOG: CloudCatalog = {
       images: [
         { uri: "aws://us-east-1/ami-0aaaaaaaaaaaaaaa1", name: "us-east-1/centos-7-x86_64" },
         { uri: "aws://us-east-1/ami-0bbbbbbbbbbbbbbb2", name: "us-east-1/ubuntu-22.04-server" },
+        { uri: "aws://us-east-1/ami-0ccccccccccccccc3", name: "us-east-1/ubuntu-12.04-server" },
+        { uri: "aws://us-east-1/ami-0ddddddddddddddd4", name: "us-east-1/scientific-linux-6.5" },
       ],
       elasticIps: { "54.10.20.30": "eipalloc-0fixed" },
       spotZones: { "t3a.nano": "us-east-1c" },
