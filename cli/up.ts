@@ -89,6 +89,7 @@ Exit status: 0 deployed, 1 invalid input or failed operation, 2 usage error or u
     const input = await readDeploymentArgs("up", args, io);
     if (!input) return EXIT_INVALID;
     const layer = await loadStackLayer();
+    const { contextualize, launchGraph } = await import("../stacks/contextualization-run.js");
     const store = await layer.DeploymentStore.configured();
     const prepared = await layer.prepareDeployment(store, { ...input, drivers: layer.driverRegistry() });
     const manager = await layer.StackManager.open();
@@ -96,20 +97,49 @@ Exit status: 0 deployed, 1 invalid input or failed operation, 2 usage error or u
       return await runInterruptible(io, async (signal) => {
         io.out(`Updating stack ${input.stack}\n`);
         const started = Date.now();
-        const outcome = await layer.applyDeployment(manager, store, prepared, {
+        const onEvent = progressPrinter(io);
+        // Launching and contextualizing are two ups (spec contextualization.md §2.10). A plan that
+        // did not change has a new generation of nothing: its single up re-runs no playbook.
+        if (prepared.changed) {
+          await layer.applyDeployment(
+            manager,
+            store,
+            { ...prepared, graph: launchGraph(prepared.graph) },
+            { signal, onEvent, message: "radl up (launch)" },
+          );
+        } else {
+          await store.write(prepared.record);
+        }
+        const maxTime = input.document.contextualize.maxTime;
+        const ctxt = await contextualize(manager, input.stack, prepared.graph, {
           signal,
-          onEvent: progressPrinter(io),
-          message: "radl up",
+          onEvent,
+          message: "radl up (contextualize)",
+          maxTimeSeconds: maxTime === 0 || maxTime.value <= 0 ? 7200 : maxTime.value,
         });
+        if (ctxt.cancelled) throw new OperationCancelledError(input.stack, "up");
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
-        const vms = Object.keys((outcome.outputs.vms?.value ?? {}) as object).length;
+        const outputs = ctxt.up?.outputs ?? {};
+        const vms = Object.keys((outputs.vms?.value ?? {}) as object).length;
+        for (const [id, vm] of ctxt.vms) {
+          io.out(`  vm ${id}: ${vm.configured ? "configured" : "unconfigured"}\n`);
+          if (!vm.configured) io.err(indent(`vm ${id}`, vm.log));
+        }
+        if (!ctxt.ok) io.err(indent("contextualization", ctxt.infrastructureLog));
         io.out(
-          `Stack ${input.stack}: ${formatChanges(outcome.summary.resourceChanges)}; ${vms} VMs (${seconds} s)\n`,
+          `Stack ${input.stack}: ${formatChanges(ctxt.up?.summary.resourceChanges)}; ${vms} VMs; ` +
+            `${ctxt.stepsRun} contextualization steps run (${seconds} s)\n`,
         );
-        return EXIT_OK;
+        const allConfigured = ctxt.ok && [...ctxt.vms.values()].every((v) => v.configured);
+        return allConfigured ? EXIT_OK : EXIT_INVALID;
       });
     } finally {
       await manager.close();
     }
   },
 };
+
+function indent(title: string, text: string): string {
+  const lines = text.trimEnd().split("\n").slice(-40);
+  return `${title}:\n${lines.map((l) => `    ${l}`).join("\n")}\n`;
+}
