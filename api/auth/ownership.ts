@@ -9,10 +9,17 @@ import { unauthorizedUser } from "./errors.js";
  * a token can only be reached with a token.
  */
 
-async function keyOf(identity: Identity, hasher: OwnerHasher): Promise<string> {
-  return identity.oidc
+/** Keys already derived for an identity of this request (a listing checks every record with them). */
+const keys = new WeakMap<Identity, { hasher: OwnerHasher; key: Promise<string> }>();
+
+function keyOf(identity: Identity, hasher: OwnerHasher): Promise<string> {
+  const known = keys.get(identity);
+  if (known && known.hasher === hasher) return known.key;
+  const key = identity.oidc
     ? hasher.oidcKey(identity.password)
     : hasher.passwordKey(identity.username, identity.password);
+  keys.set(identity, { hasher, key });
+  return key;
 }
 
 /** The owner list of a new or imported infrastructure: every IM identity of the caller. */

@@ -60,6 +60,7 @@ import {
 import { fromJson, logLine, nowSeconds, toJson, type InfData, type StoredVm } from "./record.js";
 import { FeatureEntries } from "./feature-entries.js";
 import { DEFAULT_LAUNCH_LIMITS, launchVms, type LaunchLimits } from "./launch.js";
+import { ContextualizationJobs, type ContextualizationConfig } from "./contextualization.js";
 import { aggregateState, vmState, type ProviderState, type VmState } from "./state.js";
 import { serviceVersion } from "./version.js";
 
@@ -77,6 +78,8 @@ export interface ImServiceOptions {
   authenticator: Authenticator;
   /** Lowers configure/contextualize sections; without one, contextualization is a no-op that succeeds. */
   contextualizer?: Contextualizer;
+  /** Real contextualization (SSH + Ansible through command resources) run as background jobs. */
+  contextualization?: ContextualizationConfig;
   /** §5.7: 0 normal, 1 read-only, 2 read + delete. */
   bootMode?: number;
   /** Seconds between provider refreshes of a VM (VM_INFO_UPDATE_FREQUENCY). */
@@ -127,11 +130,13 @@ export class ImService {
   private readonly drivers: DriverLookup;
   private readonly authenticator: Authenticator;
   private readonly contextualizer: Contextualizer | undefined;
+  private readonly ctxt: ContextualizationJobs | undefined;
   private readonly bootMode: number;
   private readonly refreshSeconds: number;
   private readonly graceSeconds: number;
   private readonly launchLimits: LaunchLimits;
   private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly readPlans = new Map<string, { text: string; plan: DeploymentPlan }>();
   private readonly background = new Set<Promise<unknown>>();
   private leaseTimer: NodeJS.Timeout | undefined;
 
@@ -146,6 +151,21 @@ export class ImService {
     this.graceSeconds = options.vmInfoUpdateErrorGracePeriod ?? 120;
     this.launchLimits = { ...DEFAULT_LAUNCH_LIMITS, ...options.launchLimits };
     this.serverId = options.serverId ?? randomUUID();
+    this.ctxt = options.contextualization
+      ? new ContextualizationJobs(
+          {
+            stacks: this.stacks,
+            drivers: this.drivers,
+            getRecord: (id) => this.store.getInfrastructure(id),
+            write: (id, change, secrets) => this.write(id, change, secrets),
+            planOf: (record) => this.planOf(record),
+            newJob: (id, kind, params) => this.newJob(id, kind, params),
+            jobState: (job, state, error) => this.jobState(job, state, error ?? null),
+            track: (run) => this.track(run),
+          },
+          options.contextualization,
+        )
+      : undefined;
   }
 
   // ------------------------------------------------------------------ life cycle
@@ -159,7 +179,9 @@ export class ImService {
     }, JOB_LEASE_MS / 3);
     this.leaseTimer.unref();
     const recovered = await recoverJobs(this.store, this.serverId, (job) =>
-      job.kind === "launch" || job.kind === "destroy" ? "resume" : "fail",
+      job.kind === "launch" || job.kind === "destroy" || (job.kind === "ctxt" && this.ctxt)
+        ? "resume"
+        : "fail",
     );
     for (const job of recovered.failed) {
       if (job.infId) await this.failInterrupted(job.infId, job.error ?? "Interrupted by a server restart");
@@ -274,7 +296,7 @@ export class ImService {
     const { data: stored, record } = await this.open(ctx, infId);
     const data = await this.refresh(ctx, record, stored);
     const vm = this.vmOf(data, vmId);
-    return this.vmDocument(data, this.planOf(record), vm);
+    return this.vmDocument(data, this.readPlan(record), vm);
   }
 
   /** GetVMProperty: a feature of the VM's system (`contmsg` is its log); IncorrectProperty when absent. */
@@ -287,7 +309,7 @@ export class ImService {
     const { data, record } = await this.open(ctx, infId);
     const vm = this.vmOf(data, vmId);
     if (property === "contmsg") return this.vmLog(vm);
-    const system = this.vmDocument(data, this.planOf(record), vm).systems[0]!;
+    const system = this.vmDocument(data, this.readPlan(record), vm).systems[0]!;
     // Numbers in the base unit, as the reference's getValue (`memory.size = 2g` → bytes).
     const value = featureValue(system.features, property);
     const plain =
@@ -444,7 +466,7 @@ export class ImService {
         plan ? { plan: planToJson(plan) } : undefined,
       );
       if (newIds.length === 0) {
-        if (context) await this.contextualizeNow(infId, null);
+        if (context) await this.contextualizeNow(infId, null, [...ctx.credentials]);
         return [];
       }
       const job = await this.newJob(infId, "launch", { vmIds: newIds, context });
@@ -485,6 +507,8 @@ export class ImService {
         current,
         ids.filter((id) => current.vms.some((v) => v.id === id && v.removed !== true)),
       );
+      // §2.11: a running contextualization is cancelled first (its logs stay with the VMs)
+      await this.ctxt?.cancel(infId);
       await this.write(infId, (d) => {
         for (const vm of d.vm_list) if (ids.includes(vm.im_id)) vm.deleting = true;
       });
@@ -510,7 +534,7 @@ export class ImService {
         },
         { plan: planToJson(plan) },
       );
-      if (options.context ?? true) await this.contextualizeNow(infId, null);
+      if (options.context ?? true) await this.contextualizeNow(infId, null, [...ctx.credentials]);
       return ids.length;
     });
   }
@@ -624,7 +648,7 @@ export class ImService {
       const { data } = await this.open(ctx, infId);
       const updated = reconfigureRadl(this.storedDocument(data), doc);
       await this.write(infId, (d) => void (d.radl = printRadl(updated)));
-      await this.contextualizeNow(infId, vms);
+      await this.contextualizeNow(infId, vms, [...ctx.credentials]);
     });
   }
 
@@ -639,6 +663,7 @@ export class ImService {
     this.requireMode("delete");
     const { data } = await this.open(ctx, infId);
     if (data.adding) throw new IncorrectStateError();
+    await this.ctxt?.cancel(infId);
     await this.write(infId, (d) => void (d.deleting = true));
     const job = await this.newJob(infId, "destroy", { force: options.force ?? false });
     const run = this.runDestroy(job, options.force ?? false, [...ctx.credentials]);
@@ -860,6 +885,21 @@ export class ImService {
     return typeof text === "string" ? planFromJson(text) : undefined;
   }
 
+  /**
+   * The plan for reads that never change it (state refresh, VM info and properties): parsed once
+   * per stored plan text instead of on every request.
+   */
+  private readPlan(record: InfrastructureRecord): DeploymentPlan | undefined {
+    const text = record.secrets.plan;
+    if (typeof text !== "string") return undefined;
+    const cached = this.readPlans.get(record.id);
+    if (cached?.text === text) return cached.plan;
+    const plan = planFromJson(text);
+    if (this.readPlans.size >= 5000) this.readPlans.clear();
+    this.readPlans.set(record.id, { text, plan });
+    return plan;
+  }
+
   private storedDocument(data: InfData): RadlDocument {
     if (data.radl.trim() === "") return emptyDocument("<api>");
     const result = loadRadl(data.radl, { source: "<stored>", lenient: true });
@@ -886,7 +926,7 @@ export class ImService {
    * driver (with the caller's credentials for that cloud); changes are saved.
    */
   private async refresh(ctx: AuthContext, record: InfrastructureRecord, data: InfData): Promise<InfData> {
-    const plan = this.planOf(record);
+    const plan = this.readPlan(record);
     if (!plan || data.deleting) return data;
     const now = nowSeconds();
     const updates = new Map<number, ProviderState>();
@@ -1076,7 +1116,7 @@ export class ImService {
         d.cont_out += logLine(`Error launching the VMs: ${failure}`);
       }).catch(() => undefined);
     }
-    if (failure === null && context) await this.contextualizeNow(plan.infId, null);
+    if (failure === null && context) await this.contextualizeNow(plan.infId, null, auth);
     await this.jobState(job, failure === null ? "succeeded" : "failed", failure);
     return failure;
   }
@@ -1085,7 +1125,11 @@ export class ImService {
    * Contextualization. The configure steps run inside `up` when a contextualizer is wired in (its
    * outcome is the launch's); here the flags and the log are settled as §4.3 describes.
    */
-  private async contextualizeNow(infId: string, vms: number[] | null): Promise<void> {
+  private async contextualizeNow(infId: string, vms: number[] | null, auth: AuthItem[] = []): Promise<void> {
+    if (this.ctxt) {
+      await this.ctxt.start(infId, vms, auth);
+      return;
+    }
     await this.write(infId, (d) => {
       const disabled = this.storedDocument(d).contextualize.items?.size === 0;
       d.cont_out = disabled
@@ -1153,6 +1197,10 @@ export class ImService {
     }
     if (job.kind === "destroy") {
       await this.runDestroy(job, Boolean(job.params.force)).catch(() => undefined);
+      return;
+    }
+    if (job.kind === "ctxt") {
+      this.ctxt?.resume(job);
       return;
     }
     const plan = this.planOf(record);

@@ -10,6 +10,8 @@ import type { SqlClient, SqlParam } from "./sql-client.js";
 export class SqliteClient implements SqlClient {
   readonly dialect = "sqlite" as const;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Compiled statements by SQL text: preparing costs more than running the usual one-row query. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(private readonly db: Database.Database) {}
 
@@ -23,11 +25,11 @@ export class SqliteClient implements SqlClient {
   }
 
   all<T>(sql: string, params: readonly SqlParam[] = []): Promise<T[]> {
-    return this.enqueue(async () => this.db.prepare(sql).all(...params) as T[]);
+    return this.enqueue(async () => this.prepare(sql).all(...params) as T[]);
   }
 
   run(sql: string, params: readonly SqlParam[] = []): Promise<{ changes: number }> {
-    return this.enqueue(async () => ({ changes: this.db.prepare(sql).run(...params).changes }));
+    return this.enqueue(async () => ({ changes: this.prepare(sql).run(...params).changes }));
   }
 
   transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
@@ -36,8 +38,8 @@ export class SqliteClient implements SqlClient {
       const tx: SqlClient = {
         dialect: "sqlite",
         all: async <R>(sql: string, params: readonly SqlParam[] = []) =>
-          db.prepare(sql).all(...params) as R[],
-        run: async (sql, params = []) => ({ changes: db.prepare(sql).run(...params).changes }),
+          this.prepare(sql).all(...params) as R[],
+        run: async (sql, params = []) => ({ changes: this.prepare(sql).run(...params).changes }),
         transaction: (inner) => inner(tx),
         close: async () => undefined,
       };
@@ -56,6 +58,17 @@ export class SqliteClient implements SqlClient {
   async close(): Promise<void> {
     await this.queue.catch(() => undefined);
     this.db.close();
+  }
+
+  private prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      // listing builds its IN (...) list per call: keep the cache bounded
+      if (this.statements.size >= 256) this.statements.clear();
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   private enqueue<T>(op: () => Promise<T>): Promise<T> {
