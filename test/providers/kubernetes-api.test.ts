@@ -4,7 +4,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
+import { createServer, type Socket } from "node:net";
 import { parseAuthText } from "../../compiler/auth/index.js";
 import type { AuthItem } from "../../compiler/auth/types.js";
 import { loadValidRadl } from "../../compiler/load.js";
@@ -194,6 +194,26 @@ test("read-back with a wrong token is a typed 401 error; an unreachable server i
     driver.readBack(p.vms[0]!, { cloud: p.clouds[0]!, auth: gone }),
     KubernetesUnreachableError,
   );
+});
+
+test("an API server that accepts but never answers times out with a typed error", async () => {
+  const sockets: Socket[] = [];
+  const silent = createServer((socket) => void sockets.push(socket));
+  await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+  try {
+    const client = KubernetesClient.fromAuth({ host: url, token: TOKEN }, false, 300);
+    const started = Date.now();
+    await assert.rejects(client.json("GET", "/api/v1/namespaces/apps/resourcequotas"), (e: unknown) => {
+      assert.ok(e instanceof KubernetesUnreachableError);
+      assert.match(e.message, /no answer within 300 ms/);
+      return true;
+    });
+    assert.ok(Date.now() - started < 5000);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((r) => silent.close(() => r()));
+  }
 });
 
 test("quotas: the namespace's ResourceQuotas mapped to the IM's metrics, memory and storage in GiB", async () => {
