@@ -14,10 +14,12 @@ import type { CloudCatalog } from "../compiler/plan/driver.js";
 import { lowerPlanDetailed, planDeployment, type DriverLookup } from "../compiler/plan/index.js";
 import type { RandomSource } from "../compiler/plan/types.js";
 import { driverRegistry } from "../providers/registry.js";
-import { CommandContextualizer } from "../runtime/contextualize/graph.js";
+import { CommandContextualizer, CTXT_COMPONENT } from "../runtime/contextualize/graph.js";
 import { generateServerKey, type ServerKey } from "../runtime/contextualize/server-key.js";
 import { parseCommandArgs, type Command } from "./command.js";
 import { parseCatalogFile } from "./compile-catalog.js";
+import { EXIT_INTERRUPTED, withInterrupt } from "./progress.js";
+import { awaitPlanning, CompileCancelledError, type PlanWaitOptions } from "./compile-progress.js";
 import { reportDiagnostics } from "./diagnostics.js";
 import { OutputFileError, UsageError } from "./errors.js";
 import { EXIT_INVALID, EXIT_OK } from "./exit-codes.js";
@@ -33,6 +35,8 @@ export interface CompileInput {
   drivers?: DriverLookup;
   /** The contextualization key pair; default: a new one (it is only ever a secret config value). */
   serverKey?: ServerKey;
+  /** Ctrl-C and the "discovering…" notice while planning waits on clouds. */
+  planning?: PlanWaitOptions;
   /** Discovery answers per auth item id (`--catalog FILE`). */
   catalogs?: Record<string, CloudCatalog>;
 }
@@ -80,15 +84,18 @@ export async function compileDocument(
   input: CompileInput,
 ): Promise<{ graph: ResourceGraph; project: EmittedProject }> {
   const drivers = input.drivers ?? driverRegistry();
-  const plan = await planDeployment({
-    infId: input.stack,
-    document: input.document,
-    auth: input.auth,
-    drivers,
-    mode: "converge",
-    random: seededRandom(input.seed),
-    ...(input.catalogs !== undefined ? { catalogs: input.catalogs } : {}),
-  });
+  const plan = await awaitPlanning(
+    planDeployment({
+      infId: input.stack,
+      document: input.document,
+      auth: input.auth,
+      drivers,
+      mode: "converge",
+      random: seededRandom(input.seed),
+      ...(input.catalogs !== undefined ? { catalogs: input.catalogs } : {}),
+    }),
+    input.planning ?? {},
+  );
   // The key is fresh on every compile but never reaches a file: it is a secret config key of the
   // program (config values are not part of the project's bytes), so compiles stay byte-identical.
   const contextualizer = new CommandContextualizer({
@@ -97,7 +104,10 @@ export async function compileDocument(
     bundleRoot: BUNDLE_ROOT,
   });
   const lowered = lowerPlanDetailed(plan, drivers, { auth: input.auth, contextualizer });
-  const bundle = contextualizer.bundleFiles({ plan, vms: lowered.vms, nodes: lowered.graph.nodes });
+  const contextualized = lowered.graph.nodes.some((n) => n.id === CTXT_COMPONENT);
+  const bundle = contextualized
+    ? contextualizer.bundleFiles({ plan, vms: lowered.vms, nodes: lowered.graph.nodes })
+    : {};
   const bundleDir = contextualizer.bundleDir(plan.infId).split("\\").join("/");
   const files: Record<string, string> = {};
   for (const [path, spec] of Object.entries(bundle)) files[`${bundleDir}/${path}`] = spec.content;
@@ -222,8 +232,15 @@ function selectCloud(auth: AuthItem[], id: string): AuthItem[] {
   return auth.filter((a) => a.id === id || a.type === "InfrastructureManager" || a.type === "VMRC");
 }
 
+export interface CompileCommandOptions {
+  /** Cancels planning instead of Ctrl-C (tests). */
+  signal?: AbortSignal;
+  /** How long planning may take before the "discovering" notice; default 1000 ms. */
+  noticeAfterMs?: number;
+}
+
 /** `radl compile` over `drivers` (default: the built-in registry); tests pass their own. */
-export function makeCompileCommand(drivers?: DriverLookup): Command {
+export function makeCompileCommand(drivers?: DriverLookup, options: CompileCommandOptions = {}): Command {
   return {
     name: "compile",
     summary: "write a RADL file as a standalone Pulumi project (GitOps)",
@@ -246,8 +263,11 @@ lists. The same input always gives the same bytes.
   --check          write nothing; exit 1 and print the differences when DIR is not what would be
                    written (node_modules, bin, Pulumi.<stack>.yaml and package-lock.json are ignored)
 
-Exit status: 0 written (or up to date with --check), 1 invalid input or DIR out of date, 2 usage
-error, unreadable input or unwritable DIR.`,
+When planning waits on the clouds for more than a second, a line on stderr says so; Ctrl-C then
+stops it (nothing is written).
+
+Exit status: 0 written (or up to date with --check), 1 invalid input, planning failed or DIR out of
+date, 2 usage error, unreadable input or unwritable DIR, 130 cancelled with Ctrl-C.`,
 
     async run(args, { io }) {
       const { values, positionals } = parseCommandArgs("compile", args, {
@@ -274,15 +294,31 @@ error, unreadable input or unwritable DIR.`,
       }
       if (values.cloud !== undefined) auth = selectCloud(auth, values.cloud);
       const stack = values.stack ?? stackNameOf(input.path);
-      const { project } = await compileDocument({
-        document: loaded.document,
-        auth,
-        stack,
-        seed: `${stack}\n${input.text}`,
-        source: basename(input.source),
-        ...(drivers !== undefined ? { drivers } : {}),
-        ...(catalogs !== undefined ? { catalogs } : {}),
-      });
+      const compile = (signal: AbortSignal) =>
+        compileDocument({
+          document: loaded.document!,
+          auth,
+          stack,
+          seed: `${stack}\n${input.text}`,
+          source: basename(input.source),
+          ...(drivers !== undefined ? { drivers } : {}),
+          ...(catalogs !== undefined ? { catalogs } : {}),
+          planning: {
+            signal,
+            onSlow: () =>
+              io.err("radl: discovering from the clouds what the RADL does not pin… (Ctrl-C cancels)\n"),
+            ...(options.noticeAfterMs !== undefined ? { noticeAfterMs: options.noticeAfterMs } : {}),
+          },
+        });
+      let project: EmittedProject;
+      try {
+        ({ project } =
+          options.signal !== undefined ? await compile(options.signal) : await withInterrupt(io, compile));
+      } catch (error) {
+        if (!(error instanceof CompileCancelledError)) throw error;
+        io.err(`radl: ${error.message}\n`);
+        return EXIT_INTERRUPTED;
+      }
       if (values.check) {
         const diff = await diffProject(values.out, project.files);
         if (isEmptyDiff(diff)) return EXIT_OK;
