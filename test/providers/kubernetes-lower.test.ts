@@ -18,6 +18,7 @@ import {
   TooManyVmsError,
   driverLookup,
   lowerPlan,
+  lowerPlanDetailed,
   planDeployment,
   removeVms,
   resizeVm,
@@ -347,4 +348,37 @@ test("a request without this cloud's credentials still declares the cloud, with 
   assert.match(kubeconfig, /server: https:\/\/k8s\.example\.org:6443/);
   assert.doesNotMatch(kubeconfig, /token/);
   assert.equal(provider.args.clusterIdentifier, plan.clouds[0]!.cloudKey, "same identity, so no replacement");
+});
+
+test("a rotated token changes only the provider's kubeconfig; the cluster identity and every object stay", async () => {
+  const document = loadValidRadl(`${THREE}deploy web 1\ndeploy db 1\n`, { source: "rotate.radl" });
+  const plan = await planOf(document);
+  const before = lowered(plan);
+  const after = lowered(plan, AUTH.replace(TOKEN, "tok-rotated"));
+  const changed = after.nodes.filter((n) => JSON.stringify(n) !== JSON.stringify(byId(before).get(n.id)));
+  assert.deepEqual(
+    changed.map((n) => n.id),
+    [`cloud-${plan.clouds[0]!.cloudKey}`],
+  );
+  assert.equal(changed[0]!.args.clusterIdentifier, plan.clouds[0]!.cloudKey);
+  assert.match((changed[0]!.args.kubeconfig as { secret: string }).secret, /token: tok-rotated/);
+});
+
+test("SSH hand-off (§2.9): the API server's host and the NodePort of local port 22, with the VM's credentials as secrets", async () => {
+  const document = loadValidRadl(FULL_RADL, { source: "ssh.radl" });
+  const plan = await planOf(document, AUTH, { catalog: { namespaces: [] } });
+  const { vms } = lowerPlanDetailed(plan, driverLookup([new KubernetesDriver()]), { auth: auth(AUTH) });
+  const conn = vms[0]!.connection!;
+  assert.equal(conn.host, "k8s.example.org");
+  assert.equal(conn.port, 30022);
+  assert.equal(conn.user, "root");
+  assert.deepEqual(conn.privateKey, {
+    secret: `-----BEGIN RSA PRIVATE KEY-----${KEY_BODY}-----END RSA PRIVATE KEY-----`,
+  });
+  assert.equal(vms[0]!.output.ssh.port, 30022);
+  assert.deepEqual(vms[0]!.privateIp, { ref: "vm-0-svc", prop: "spec.clusterIP" });
+  // a VM without a public SSH mapping offers no connection
+  const priv = await planOf(loadValidRadl(PRIVATE_RADL, { source: "p.radl" }), APPS_AUTH);
+  const lowPriv = lowerPlanDetailed(priv, driverLookup([new KubernetesDriver()]), { auth: auth(APPS_AUTH) });
+  assert.equal(lowPriv.vms[0]!.connection, undefined);
 });
