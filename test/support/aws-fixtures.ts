@@ -8,8 +8,8 @@ import { loadValidRadl } from "../../compiler/load.js";
 import { driverLookup, type CloudCatalog } from "../../compiler/plan/driver.js";
 import { lowerPlanDetailed, type LoweredPlan } from "../../compiler/plan/lower.js";
 import { planDeployment } from "../../compiler/plan/plan.js";
-import type { DeploymentPlan, RandomSource } from "../../compiler/plan/types.js";
-import { createHash } from "node:crypto";
+import type { DeploymentPlan } from "../../compiler/plan/types.js";
+import { seededRandom } from "../../cli/compile.js";
 import { Ec2Driver, type Ec2DriverOptions } from "../../providers/aws/index.js";
 import { corpusDir } from "./paths.js";
 
@@ -38,23 +38,8 @@ export const AWS_CATALOG: CloudCatalog = {
   },
 };
 
-/** sha256(seed, counter) blocks: the same seed always gives the same plan. */
-export function seeded(seed: string): RandomSource {
-  let counter = 0;
-  return {
-    bytes(n) {
-      const out = new Uint8Array(n);
-      let filled = 0;
-      while (filled < n) {
-        const block = createHash("sha256").update(`${seed}\0${counter++}`).digest();
-        const take = Math.min(block.length, n - filled);
-        out.set(block.subarray(0, take), filled);
-        filled += take;
-      }
-      return out;
-    },
-  };
-}
+/** The compiler's seeded random source: the same seed always gives the same plan. */
+export const seeded = seededRandom;
 
 export const OFFLINE_OPTIONS: Ec2DriverOptions = { stsIdentity: false, skipRegionValidation: true };
 
