@@ -7,3 +7,4 @@ export * from "./cloud-key.js";
 export * from "./modify.js";
 export * from "./plan.js";
 export * from "./lower.js";
+export * from "./instance-tags.js";

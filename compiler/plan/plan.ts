@@ -6,6 +6,7 @@ import { mergeSets } from "../feature-set-builder.js";
 import type { DeploySec, NumLiteral, RadlDocument, SystemSec } from "../ir.js";
 import { missingImDefaults, softBlocksByWeight } from "../soft.js";
 import { cloudKeyOf } from "./cloud-key.js";
+import { instanceTags, type VmTagSettings } from "./instance-tags.js";
 import type { CloudCatalog, Concretized, Driver, DriverLookup } from "./driver.js";
 import {
   NoCloudError,
@@ -64,6 +65,8 @@ export interface PlanInput {
    */
   mode?: "add" | "converge";
   random?: RandomSource;
+  /** im.cfg's VM_TAG_* settings (compiler/plan/instance-tags.ts); default: only the RADL's tags. */
+  vmTags?: VmTagSettings;
   /** Discovery answers per auth item id (`radl compile --catalog`); see CloudCatalog. */
   catalogs?: Record<string, CloudCatalog>;
 }
@@ -125,6 +128,11 @@ export async function planDeployment(input: PlanInput): Promise<DeploymentPlan> 
           concrete: structuredClone(concrete.system),
           decisions: {},
           desiredPower: "running",
+          tags: instanceTags(concrete.system.features, {
+            infId: plan.infId,
+            ...(input.vmTags === undefined ? {} : { settings: input.vmTags }),
+            ...imUserOf(input.auth),
+          }),
         };
         vm.decisions = await driver.planVm(vm, {
           infId: plan.infId,
@@ -331,6 +339,11 @@ async function chooseCloud(
   const first = systems[0]!.id;
   if (clouds.length === 0) throw new NoCloudError(first, "No cloud credentials were given in the auth data");
   throw new NoCloudError(first, `No cloud in the auth data can deploy system '${first}'`);
+}
+
+function imUserOf(auth: AuthItem[]): { imUser?: string } {
+  const user = auth.find((a) => a.type === "InfrastructureManager")?.username;
+  return user === undefined ? {} : { imUser: user };
 }
 
 function catalogOf(input: PlanInput, cloud: CloudRef): { catalog?: CloudCatalog } {

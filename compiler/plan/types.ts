@@ -33,6 +33,11 @@ export interface PlannedVm {
   /** The driver's per-VM choices (D1): instance id, names with a UUID, generated keys... */
   decisions: Record<string, JsonValue>;
   desiredPower: PowerState;
+  /**
+   * Its cloud tags (compiler/plan/instance-tags.ts), fixed when planned; drivers write them where
+   * their cloud keeps tags. Absent in plans stored before tags were planned: read with `vmTags(vm)`.
+   */
+  tags?: Record<string, string>;
   /** Removed VMs stay in the plan so their ids are never given again; they are not lowered. */
   removed?: boolean;
 }
