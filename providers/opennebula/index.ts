@@ -122,8 +122,11 @@ export class OpenNebulaDriver implements Driver {
 
   /** = concrete_system (§6.2). */
   async concretize(system: SystemSec, ctx: ConcretizeContext): Promise<Concretized | null> {
-    const url = stringFeature(system.features, "disk.0.image.url");
-    if (!isOneImageOf(url, ctx.cloud)) return null;
+    // A list of URLs (the IM's concreteSystem loop): the first of this cloud is the one used.
+    const feature = system.features.features.get("disk.0.image.url");
+    const urls = feature?.kind === "string" ? [feature.value] : feature?.kind === "list" ? feature.value : [];
+    const url = urls.find((u) => isOneImageOf(u, ctx.cloud));
+    if (url === undefined) return null;
     const freeSize = sizeMb(system, "disks.free_size");
     if (freeSize !== undefined && (sizeMb(system, "disk.0.size") ?? 0) < freeSize) return null;
     const concrete = cloneSystem(system);
@@ -132,6 +135,7 @@ export class OpenNebulaDriver implements Driver {
       const n = numberAsWritten(fs, name);
       if (n !== undefined) setNumberFeature(fs, name, n.value, n.unit);
     }
+    setStringFeature(fs, "disk.0.image.url", url);
     if (credentials(fs).username === undefined)
       setStringFeature(fs, `${CREDENTIALS}.username`, ONE_DEFAULT_USER);
     setStringFeature(fs, "provider.type", this.type);

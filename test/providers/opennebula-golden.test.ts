@@ -2,7 +2,7 @@
  * Golden mock-program tests of the OpenNebula driver (providers.md §11.2): each corpus RADL with
  * one:// images (and hand-written ones) is planned offline (seeded, catalogue), lowered, registered
  * under Pulumi mocks, and the (type, name, inputs) list compared with a reviewed file in
- * test/providers/golden/opennebula/. `UPDATE_GOLDEN=1` rewrites them. Then the identity rules:
+ * test/providers/golden/opennebula/. `UPDATE_GOLDEN=1` rewrites them (then run prettier on the folder). Then the identity rules:
  * adding, removing, resizing or stopping a VM leaves every other resource identical.
  */
 import { test } from "node:test";
@@ -63,7 +63,7 @@ function fixtures(): [string, string][] {
   const out: [string, string][] = [];
   for (const f of readdirSync(dir).sort()) {
     const text = readFileSync(join(dir, f), "utf8");
-    if (!/^\s*disk\.0\.image\.url\s*=\s*'one:\/\//m.test(text)) continue;
+    if (!/^\s*disk\.0\.image\.url\s*=\s*\[?'one:\/\//m.test(text)) continue;
     out.push([f.replace(/\.radl$/, ""), text.replace(/one:\/\/[^/']+/g, "one://one.example.org")]);
   }
   return [...out, ...Object.entries(HAND_WRITTEN)];

@@ -398,3 +398,18 @@ test("graph names follow §9.3 and lowering twice gives the same graph", async (
   assert.ok(ids.includes("pulumi-nodejs:dynamic/one:VirtualMachine vm-2-server"));
   assert.equal(ONE_AUTH.includes("OpenNebula"), true);
 });
+
+test("a list of image URLs: the first of this cloud is used, as the IM's concreteSystem loop does", async () => {
+  const radl = `
+network lan ()
+system s (
+  net_interface.0.connection = 'lan' and
+  disk.0.image.url = ['one://other.org/3', 'one://one.example.org/5', 'one://one.example.org/6']
+)
+deploy s 1
+`;
+  const { plan, graph } = await oneLowered({ radl });
+  assert.equal(stringFeature(plan.vms[0]!.concrete.features, "disk.0.image.url"), "one://one.example.org/5");
+  const template = graph.nodes.find((n) => n.id === "vm-0-server")!.args.template as string;
+  assert.match(template, /DISK = \[ IMAGE_ID = "5" \]/);
+});
