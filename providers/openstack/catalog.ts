@@ -88,12 +88,14 @@ export function catalogFlavors(catalog: CloudCatalog): Flavor[] | undefined {
 export const CATALOGUE_SOURCE = "the catalogue";
 
 export function catalogDiscovery(catalog: CloudCatalog): OpenStackDiscovery {
-  const answer = <T>(v: T | undefined): Promise<T> =>
-    v === undefined ? Promise.reject(new CatalogMissing()) : Promise.resolve(v);
+  const answer = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new CatalogMissing();
+    return v;
+  };
   return {
     source: CATALOGUE_SOURCE,
-    flavors: () => answer(catalogFlavors(catalog)),
-    images: () =>
+    flavors: async () => answer(catalogFlavors(catalog)),
+    images: async () =>
       answer(
         list(catalog, "images")?.map((o, i): OstImage => {
           const where = `images[${i}]`;
@@ -107,7 +109,7 @@ export function catalogDiscovery(catalog: CloudCatalog): OpenStackDiscovery {
           };
         }),
       ),
-    networks: () =>
+    networks: async () =>
       answer(
         list(catalog, "networks")?.map((o, i): OstNetwork => {
           const where = `networks[${i}]`;
@@ -133,7 +135,7 @@ export function catalogDiscovery(catalog: CloudCatalog): OpenStackDiscovery {
           };
         }),
       ),
-    routers: () =>
+    routers: async () =>
       answer(
         list(catalog, "routers")?.map((o, i): OstRouter => {
           const where = `routers[${i}]`;
@@ -145,7 +147,7 @@ export function catalogDiscovery(catalog: CloudCatalog): OpenStackDiscovery {
           };
         }) ?? [],
       ),
-    securityGroups: () =>
+    securityGroups: async () =>
       answer(
         list(catalog, "securityGroups")?.map((o, i) => ({
           id: str(o, "id", `securityGroups[${i}]`)!,

@@ -28,7 +28,7 @@ import { openStackAuth, openStackIdentity } from "./auth.js";
 import { catalogDiscovery } from "./catalog.js";
 import { asJson, type CloudDecisions } from "./decisions.js";
 import type { OpenStackDiscovery } from "./discovery.js";
-import { OpenStackAuthDataError } from "./errors.js";
+import { OpenStackAuthDataError, VOMS_NOT_SUPPORTED } from "./errors.js";
 import { isOpenStackUrl, urlMatchesServer } from "./image-url.js";
 import { lowerOpenStack } from "./lower.js";
 import { listImagesOpenStack, quotasOpenStack, readBackOpenStack, rebootOpenStack } from "./operations.js";
@@ -98,13 +98,22 @@ export class OpenStackDriver implements Driver {
   }
 
   /** §9.2: Keystone host:port + project + user domain. */
-  async cloudIdentity(_cloud: CloudRef, auth: AuthItem): Promise<string> {
-    return openStackIdentity(openStackAuth(auth));
+  async cloudIdentity(cloud: CloudRef, auth: AuthItem): Promise<string> {
+    try {
+      return openStackIdentity(openStackAuth(auth));
+    } catch (err) {
+      if (!(err instanceof OpenStackAuthDataError)) throw err;
+      // No usable credentials (an offline compile): the same fields, read as given.
+      return `${cloud.server ?? ""}:${cloud.port}|${auth.tenant_id ?? auth.tenant ?? ""}|${auth.domain ?? "Default"}`;
+    }
   }
 
   async concretize(system: SystemSec, ctx: ConcretizeContext): Promise<Concretized | null> {
-    // Refuse unusable auth lines (VOMS, missing fields) with the IM's text before anything else.
-    openStackAuth(ctx.auth);
+    // VOMS proxies are refused outright (§10); an auth line without credentials can still compile
+    // what the RADL pins, so that only costs discovery.
+    if (ctx.auth.auth_version === "2.0_voms" || (ctx.auth.proxy ?? "") !== "") {
+      throw new OpenStackAuthDataError(VOMS_NOT_SUPPORTED);
+    }
     const src = this.discovery(ctx.auth, ctx.catalog);
     const result = await concretizeOpenStack(
       system,

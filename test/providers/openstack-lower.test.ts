@@ -136,8 +136,10 @@ test("§10: VOMS proxies and incomplete auth lines are refused with the IM's tex
     planOst(radl, { auth: OST_AUTH.replace("auth_version = 3.x_password", "auth_version = 2.0_voms") }),
     (e: unknown) => e instanceof OpenStackAuthDataError && e.message === VOMS_NOT_SUPPORTED,
   );
-  await assert.rejects(
-    planOst(radl, { auth: OST_AUTH.replace(`password = ${OST_PASSWORD}; `, "") }),
+  const incomplete = OST_AUTH.replace(`password = ${OST_PASSWORD}; `, "");
+  const plan = await planOst(radl, { auth: incomplete });
+  assert.throws(
+    () => lowerOst(plan, incomplete),
     (e: unknown) =>
       e instanceof OpenStackAuthDataError &&
       e.message ===
