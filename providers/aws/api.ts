@@ -136,7 +136,7 @@ export class Ec2Api {
 const filter = (name: string, ...values: string[]): Filter => ({ Name: name, Values: values });
 
 /** Discovery through the EC2 API (DescribeVpcs/Subnets/Images/Addresses/SpotPriceHistory/Snapshots/Volumes). */
-export function apiDiscovery(api: Ec2Api): Ec2Discovery {
+export function apiDiscovery(api: Ec2Api, imageFilters: Record<string, string> = {}): Ec2Discovery {
   return {
     source: "the EC2 API",
     async defaultSubnet(region) {
@@ -162,7 +162,7 @@ export function apiDiscovery(api: Ec2Api): Ec2Discovery {
       });
     },
     async images(region) {
-      return listRegionImages(api, region, {});
+      return listRegionImages(api, region, imageFilters);
     },
     async elasticIp(region, ip) {
       return api.call("DescribeAddresses", region, async (c) => {

@@ -50,6 +50,11 @@ export interface Ec2DriverOptions {
   instanceTypes?: readonly InstanceType[];
   /** Tag `IM-USER`. */
   imUser?: string;
+  /**
+   * DescribeImages filters replacing the IM's defaults (§3.7) for list_images and the AMI lookup,
+   * under the caller's own filters; e.g. `{"root-device-type": "instance-store"}`.
+   */
+  imageFilters?: Record<string, string>;
   /** SDK timeouts in ms. */
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -90,7 +95,7 @@ export class Ec2Driver implements Driver {
     if (catalog !== undefined) return { discovery: catalogDiscovery(catalog, cloudId), close: () => {} };
     try {
       const api = this.api(auth);
-      return { discovery: apiDiscovery(api), close: () => api.destroy() };
+      return { discovery: apiDiscovery(api, this.options.imageFilters), close: () => api.destroy() };
     } catch (err) {
       if (err instanceof Ec2AuthDataError) return { reason: err.message, close: () => {} };
       throw err;
@@ -190,7 +195,9 @@ export class Ec2Driver implements Driver {
     filters: Record<string, string>,
     ctx: ActContext,
   ): Promise<{ uri: string; name: string }[]> {
-    return this.withApi(ctx.auth, (api) => listImagesEc2(api, filters, ctx.auth.region));
+    return this.withApi(ctx.auth, (api) =>
+      listImagesEc2(api, filters, ctx.auth.region, this.options.imageFilters),
+    );
   }
 
   async quotas(): Promise<Record<string, { used: number; limit: number }>> {

@@ -114,10 +114,11 @@ export async function listImagesEc2(
   api: Ec2Api,
   filters: Record<string, string>,
   authRegion: string | undefined,
+  defaultFilters: Record<string, string> = {},
 ): Promise<{ uri: string; name: string }[]> {
   const { region, distribution, version, ...rest } = filters;
   const r = region ?? authRegion;
   if (r === undefined || r === "") notSupported(NO_REGION_TEXT);
-  const images = await listRegionImages(api, r, rest);
+  const images = await listRegionImages(api, r, { ...defaultFilters, ...rest });
   return filterImages(images, distribution, version);
 }
