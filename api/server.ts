@@ -8,6 +8,7 @@ import { driverRegistry } from "../providers/registry.js";
 import { StackManager } from "../stacks/stack-manager.js";
 import { authenticatorFromConfig } from "./auth/index.js";
 import { ensureSecretFile, loadPulumiPassphrase, type ImConfig } from "./config/index.js";
+import { bundleRootOf, type ContextualizationConfig } from "./operations/contextualization.js";
 import { ImService } from "./operations/service.js";
 import { buildRestApp } from "./rest/app.js";
 import { openConfiguredStore, type InfrastructureStore } from "./store/index.js";
@@ -21,6 +22,8 @@ export interface StartOptions {
   xmlrpcPort?: number;
   xmlrpcAddress?: string;
   contextualizer?: Contextualizer;
+  /** false: no SSH/Ansible contextualization (VMs are declared configured, the old no-op). */
+  contextualization?: boolean;
   /** Engine parallelism of the StackManager (default ENGINE_PARALLELISM). */
   parallelism?: number;
   /** The drivers by auth type (default `driverRegistry()`); tests pass their own. */
@@ -77,6 +80,7 @@ export async function startServers(config: ImConfig, options: StartOptions = {})
         retryDelaySeconds: im.DELAY_BETWEEN_VM_RETRIES,
       },
       ...(options.contextualizer ? { contextualizer: options.contextualizer } : {}),
+      ...(options.contextualization === false ? {} : { contextualization: contextualizationConfig(config) }),
     });
     await service.start();
 
@@ -135,4 +139,33 @@ export async function startServers(config: ImConfig, options: StartOptions = {})
     await store.close().catch(() => undefined);
     throw err;
   }
+}
+
+/** The contextualization settings of im.cfg (im-api.md §5.4, contextualization.md §1.13). */
+export function contextualizationConfig(config: ImConfig): ContextualizationConfig {
+  const im = config.im as Record<string, unknown>;
+  const num = (name: string): number | undefined =>
+    typeof im[name] === "number" ? (im[name] as number) : undefined;
+  const str = (name: string): string | undefined =>
+    typeof im[name] === "string" && im[name] !== "" ? (im[name] as string) : undefined;
+  const settings: ContextualizationConfig["settings"] = {};
+  const put = <K extends keyof NonNullable<ContextualizationConfig["settings"]>>(
+    key: K,
+    value: NonNullable<ContextualizationConfig["settings"]>[K] | undefined,
+  ) => {
+    if (value !== undefined) settings[key] = value;
+  };
+  put("maxContextualizationTime", num("MAX_CONTEXTUALIZATION_TIME"));
+  put("playbookRetries", num("PLAYBOOK_RETRIES"));
+  put("waitSshAccessTimeout", num("WAIT_SSH_ACCCESS_TIMEOUT"));
+  put("ansibleInstallTimeout", num("ANSIBLE_INSTALL_TIMEOUT"));
+  put("remoteConfDir", str("REMOTE_CONF_DIR"));
+  put("defaultVmName", str("DEFAULT_VM_NAME"));
+  put("defaultDomain", str("DEFAULT_DOMAIN"));
+  const interval = num("UPDATE_CTXT_LOG_INTERVAL");
+  return {
+    bundleRoot: bundleRootOf(config.dataDir),
+    settings,
+    ...(interval !== undefined ? { logIntervalSeconds: interval } : {}),
+  };
 }

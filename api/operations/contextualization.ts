@@ -1,0 +1,297 @@
+/**
+ * The server's contextualization jobs (spec contextualization.md §2.6, §2.9–§2.13, im-api.md §4.2):
+ * each Create/AddResource(context)/RemoveResource(context)/Reconfigure bumps the infrastructure's
+ * generation g (and the configure generation c(v) of the VMs it reconfigures), then runs the shared
+ * `ContextualizationRun` (stacks/contextualization-run.ts, the same code `radl up` uses) in the
+ * background as a "ctxt" job in DATA_DB. Its logs are written into the record while it runs, its step
+ * results make the VMs configured or unconfigured. One run per infrastructure: a new one, a removal
+ * or a destroy cancels the running one first. After a restart, an unfinished job runs phase 2 again
+ * for the same generation (finished steps are in the state; `run-step` attaches or reports the rest).
+ */
+import { join } from "node:path";
+import type { AuthItem } from "../../compiler/auth/types.js";
+import { lowerPlanDetailed, type DeploymentPlan, type DriverLookup } from "../../compiler/plan/index.js";
+import { CommandContextualizer } from "../../runtime/contextualize/graph.js";
+import type { CtxtSettings } from "../../runtime/contextualize/model.js";
+import { generateServerKey, type ServerKey } from "../../runtime/contextualize/server-key.js";
+import { ContextualizationRun, type ContextualizationSnapshot } from "../../stacks/contextualization-run.js";
+import type { StackManager } from "../../stacks/stack-manager.js";
+import type { InfrastructureRecord, JobRecord, JsonObject } from "../store/index.js";
+import { logLine, type InfData } from "./record.js";
+
+/** im.cfg settings of contextualization (im-api.md §5.4). */
+export interface ContextualizationConfig {
+  /** Server-side root of the bundles, `<DATA_DIR>/bundles`. */
+  bundleRoot: string;
+  settings?: Partial<CtxtSettings>;
+  /** UPDATE_CTXT_LOG_INTERVAL: seconds between two writes of the live logs (≤ 0: 1 s). */
+  logIntervalSeconds?: number;
+}
+
+/** Kept in the record's (encrypted) secrets under `ctxt`. */
+export interface CtxtRecordState {
+  generation: number;
+  /** c(v) of VMs whose configure generation is older than g (Reconfigure with a VM list). */
+  configureGenerations: Record<string, number>;
+  serverKey: ServerKey;
+  /** Epoch seconds when the current generation's run started (deadline after a restart). */
+  startedAt?: number;
+}
+
+/** What the service lends to the jobs (its record access and job bookkeeping). */
+export interface ContextualizationHost {
+  stacks: StackManager;
+  drivers: DriverLookup;
+  getRecord(infId: string): Promise<InfrastructureRecord | undefined>;
+  write(infId: string, change: (data: InfData) => void, secrets?: JsonObject): Promise<void>;
+  planOf(record: InfrastructureRecord): DeploymentPlan | undefined;
+  newJob(infId: string, kind: string, params: JsonObject): Promise<JobRecord>;
+  jobState(job: JobRecord, state: JobRecord["state"], error?: string | null): Promise<void>;
+  track(run: Promise<unknown>): void;
+}
+
+interface Running {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export function ctxtStateOf(record: InfrastructureRecord): CtxtRecordState | undefined {
+  const raw = record.secrets.ctxt as unknown as CtxtRecordState | undefined;
+  return raw && typeof raw === "object" && raw.serverKey ? raw : undefined;
+}
+
+export class ContextualizationJobs {
+  private readonly running = new Map<string, Running>();
+
+  constructor(
+    private readonly host: ContextualizationHost,
+    private readonly config: ContextualizationConfig,
+  ) {}
+
+  private get maxTime(): number {
+    return this.config.settings?.maxContextualizationTime ?? 7200;
+  }
+
+  /** Whether a run of this infrastructure is going on. */
+  isRunning(infId: string): boolean {
+    return this.running.has(infId);
+  }
+
+  /** Cancels the running job of the infrastructure (if any) and waits for it to end. */
+  async cancel(infId: string): Promise<void> {
+    const r = this.running.get(infId);
+    if (!r) return;
+    r.controller.abort();
+    await r.done;
+  }
+
+  /**
+   * A new generation: g + 1; c(v) = g for `vms` (all when null); logs and flags reset (logs of
+   * destroyed VMs are kept); the run starts in the background. Resolves once the job is recorded.
+   */
+  async start(infId: string, vms: number[] | null, auth: AuthItem[]): Promise<void> {
+    await this.cancel(infId);
+    const record = await this.host.getRecord(infId);
+    if (!record) return;
+    const previous = ctxtStateOf(record);
+    const generation = (previous?.generation ?? 0) + 1;
+    const configureGenerations: Record<string, number> = {};
+    if (vms !== null) {
+      for (const vm of this.host.planOf(record)?.vms ?? []) {
+        if (vms.includes(vm.id)) continue;
+        const old = previous?.configureGenerations[String(vm.id)] ?? previous?.generation;
+        if (old !== undefined) configureGenerations[String(vm.id)] = old;
+      }
+    }
+    const state: CtxtRecordState = {
+      generation,
+      configureGenerations,
+      serverKey: previous?.serverKey ?? generateServerKey(`radl-pulumi-${infId}`),
+      startedAt: Math.floor(Date.now() / 1000),
+    };
+    await this.host.write(
+      infId,
+      (d) => {
+        d.cont_out = "";
+        d.configured = null;
+        for (const vm of d.vm_list) {
+          if (vm.destroy || vm.id === null) continue;
+          vm.configured = null;
+          vm.cont_out = "";
+        }
+      },
+      { ctxt: state as unknown as JsonObject },
+    );
+    const job = await this.host.newJob(infId, "ctxt", { generation });
+    // Settled at once when nothing runs over SSH (disabled, Dummy VMs), else once the run started.
+    await this.launch(job, infId, auth, false);
+  }
+
+  /** A ctxt job a stopped server left unfinished (§2.13). */
+  resume(job: JobRecord): void {
+    if (!job.infId) {
+      void this.host.jobState(job, "failed", "No infrastructure");
+      return;
+    }
+    void this.launch(job, job.infId, [], true);
+  }
+
+  private launch(job: JobRecord, infId: string, auth: AuthItem[], resumed: boolean): Promise<void> {
+    const controller = new AbortController();
+    let ready!: () => void;
+    const started = new Promise<void>((resolve) => (ready = resolve));
+    const done = this.run(job, infId, auth, resumed, controller.signal, ready)
+      .catch(async (err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        await this.host
+          .write(infId, (d) => {
+            d.configured = false;
+            d.cont_out += logLine(`Contextualization Error: ${message}`);
+          })
+          .catch(() => undefined);
+        await this.host.jobState(job, "failed", message);
+      })
+      .finally(() => {
+        ready();
+        if (this.running.get(infId)?.controller === controller) this.running.delete(infId);
+      });
+    this.running.set(infId, { controller, done });
+    this.host.track(done);
+    return started;
+  }
+
+  private async run(
+    job: JobRecord,
+    infId: string,
+    auth: AuthItem[],
+    resumed: boolean,
+    signal: AbortSignal,
+    started: () => void,
+  ): Promise<void> {
+    await this.host.jobState(job, "running");
+    const record = await this.host.getRecord(infId);
+    const plan = record ? this.host.planOf(record) : undefined;
+    const state = record ? ctxtStateOf(record) : undefined;
+    if (!record || !plan || !state) {
+      await this.host.jobState(job, "failed", "The infrastructure has no plan to contextualize");
+      return;
+    }
+    const data = record.data as unknown as InfData;
+    let maxTime = maxTimeOf(plan, this.maxTime);
+    if (resumed) {
+      const elapsed = Math.floor(Date.now() / 1000) - (state.startedAt ?? 0);
+      maxTime -= elapsed;
+      if (maxTime <= 0) {
+        const reason =
+          "ERROR: Max contextualization time passed: interrupted by a server restart after the maximum contextualization time.";
+        await this.host.write(infId, (d) => {
+          d.configured = false;
+          d.cont_out += logLine(reason);
+          for (const vm of d.vm_list) if (!vm.destroy && vm.configured === null) vm.configured = false;
+        });
+        await this.host.jobState(job, "failed", reason);
+        return;
+      }
+    }
+    const contextualizer = new CommandContextualizer({
+      generation: state.generation,
+      configureGenerations: Object.fromEntries(
+        Object.entries(state.configureGenerations).map(([k, v]) => [Number(k), v]),
+      ),
+      serverKey: state.serverKey,
+      bundleRoot: this.config.bundleRoot,
+      settings: this.config.settings ?? {},
+      ...(typeof data.vm_master === "number" ? { previousMaster: data.vm_master } : {}),
+    });
+    const lowered = lowerPlanDetailed(plan, this.host.drivers, { contextualizer, auth });
+    // A connector whose VMs cannot be reached over SSH (Dummy) is not contextualized: its VMs
+    // are declared configured, as the IM does for them.
+    const info = lowered.graph.outputs.extra?.ctxt as { disabled?: boolean; master?: number } | undefined;
+    const disabled = info?.disabled === true;
+    if (disabled || lowered.vms.every((v) => v.connection === undefined)) {
+      await this.host.write(infId, (d) => {
+        d.cont_out = disabled
+          ? "Contextualization disabled by the RADL/TOSCA template.\n\n"
+          : logLine("Contextualization started.") + logLine("Contextualization finished.");
+        d.configured = true;
+        for (const vm of d.vm_list) {
+          if (vm.destroy || vm.id === null) continue;
+          vm.configured = true;
+          vm.cont_out = disabled ? "Contextualization disabled\n" : logLine("VM configured.");
+        }
+      });
+      await this.host.jobState(job, "succeeded");
+      return;
+    }
+    contextualizer.writeBundle({ plan, vms: lowered.vms, nodes: lowered.graph.nodes });
+
+    const previous = resumed
+      ? {
+          infrastructureLog: `${data.cont_out}${logLine("Contextualization resumed after a server restart.")}`,
+          vmLogs: new Map(data.vm_list.map((vm) => [vm.im_id, vm.cont_out])),
+        }
+      : undefined;
+    let pending: ContextualizationSnapshot | undefined;
+    let writing: Promise<void> = Promise.resolve();
+    const interval = Math.max(1, this.config.logIntervalSeconds ?? 20) * 1000;
+    const flush = () => {
+      const snap = pending;
+      pending = undefined;
+      if (!snap) return;
+      writing = writing.then(() => this.host.write(infId, (d) => applyLogs(d, snap)).catch(() => undefined));
+    };
+    const timer = setInterval(flush, interval);
+    timer.unref();
+    const run = new ContextualizationRun(infId, lowered.graph, {
+      signal,
+      maxTimeSeconds: maxTime,
+      message: `contextualize generation ${state.generation}`,
+      onProgress: (s) => (pending = s),
+      ...(previous ? { previous } : {}),
+    });
+    let outcome;
+    try {
+      started();
+      outcome = await run.run(this.host.stacks);
+    } finally {
+      clearInterval(timer);
+      pending = undefined;
+      await writing;
+    }
+    const master = info?.master;
+    await this.host.write(infId, (d) => {
+      applyLogs(d, outcome);
+      d.configured = outcome.ok;
+      if (typeof master === "number") d.vm_master = master;
+      for (const vm of d.vm_list) {
+        if (vm.destroy || vm.id === null) continue;
+        const result = outcome.vms.get(vm.im_id);
+        vm.configured = result ? result.configured === true : outcome.ok;
+      }
+    });
+    await this.host.jobState(
+      job,
+      outcome.cancelled ? "cancelled" : outcome.ok ? "succeeded" : "failed",
+      outcome.error ?? null,
+    );
+  }
+}
+
+function applyLogs(d: InfData, snap: ContextualizationSnapshot): void {
+  d.cont_out = snap.infrastructureLog;
+  for (const vm of d.vm_list) {
+    if (vm.destroy) continue;
+    const log = snap.vms.get(vm.im_id);
+    if (log) vm.cont_out = log.log;
+  }
+}
+
+function maxTimeOf(plan: DeploymentPlan, fallback: number): number {
+  const t = plan.document.contextualize.maxTime;
+  return t === 0 || t.value <= 0 ? fallback : Math.floor(t.value);
+}
+
+/** `<DATA_DIR>/bundles`, where the server writes each generation's static files. */
+export function bundleRootOf(dataDir: string): string {
+  return join(dataDir, "bundles");
+}
