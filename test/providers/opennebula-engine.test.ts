@@ -92,6 +92,35 @@ test(
     const leak = text.indexOf("onepass");
     assert.equal(leak, -1, `a session outside a secret: ${text.slice(Math.max(0, leak - 300), leak + 50)}`);
 
+    // the same graph again: our diff reports nothing, so nothing is touched
+    const before = one.calls.length;
+    const again = await manager.upGraph("inf-one-engine", graph);
+    assert.equal(again.summary.result, "succeeded");
+    assert.deepEqual(
+      Object.keys(again.summary.resourceChanges ?? {}).filter((k) => k !== "same"),
+      [],
+      JSON.stringify(again.summary.resourceChanges),
+    );
+    assert.ok(
+      one.calls.slice(before).every((c) => c.method === "one.vm.info"),
+      "an unchanged up makes no changing call",
+    );
+
+    // a resize is an in-place update (poweroff, resize, resume), never a replacement
+    const resized = structuredClone(graph);
+    const server = resized.nodes.find((n) => n.id === "vm-0-server")!;
+    Object.assign(server.args, { cpu: 4, vcpu: 4, memoryMb: 4096 });
+    const mark = one.calls.length;
+    const third = await manager.upGraph("inf-one-engine", resized);
+    assert.equal(third.summary.result, "succeeded");
+    assert.equal(third.summary.resourceChanges?.update, 1, JSON.stringify(third.summary.resourceChanges));
+    const changing = one.calls
+      .slice(mark)
+      .filter((c) => c.method !== "one.vm.info")
+      .map((c) => (c.method === "one.vm.action" ? `action:${c.params[1]}` : c.method));
+    assert.deepEqual(changing, ["action:poweroff", "one.vm.resize", "action:resume"]);
+    assert.deepEqual([vm.cpu, vm.memory, vm.state], [4, 4096, 3]);
+
     const destroyed = await manager.destroy("inf-one-engine");
     assert.equal(destroyed.result, "succeeded");
     const after = one.calls.map((c) => (c.method === "one.vm.action" ? `action:${c.params[1]}` : c.method));
