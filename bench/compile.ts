@@ -3,7 +3,8 @@
  * below that builtinDrivers() (providers/registry.ts) has, it compiles
  *   - the largest RADL of the corpus, with the type's pinned image, instance type and network ids
  *     filled into every system and network (so no discovery is needed), and
- *   - a generated 500-VM RADL (500 systems, one VM each, a configure section per system),
+ *   - a generated 500-VM RADL (a front and `deploy wn 499`, each with a configure section; 500
+ *     one-VM systems for a driver that takes one VM per system),
  * each in a fresh child process, and prints the CPU and wall time of load + plan + lower + emit and
  * the peak memory it added (VmHWM growth after one warm-up compile; /proc/self/clear_refs resets the
  * peak, so one-time initialisation does not count; maxRSS of the whole child beside it). Then it writes
@@ -137,14 +138,18 @@ function pinnedCorpus(text: string, sample: Sample): string {
   return printRadl(doc);
 }
 
-/** `vms` systems of one VM each; vm0 is on the public network too (the contextualization master). */
-function generatedRadl(vms: number, sample: Sample): string {
+/**
+ * A `vms`-VM infrastructure: a front on the public and private networks (the contextualization master)
+ * and `deploy wn <vms-1>` workers, each system with a configure section. A driver that takes one VM
+ * per system (Kubernetes) gets `vms` systems of one VM each instead.
+ */
+function generatedRadl(vms: number, sample: Sample, onePerSystem: boolean): string {
   const pid = (id: string | undefined) => (id === undefined ? "" : `provider_id = '${id}'`);
   const out = [
     `network public (outbound = 'yes'${sample.publicNet ? ` and ${pid(sample.publicNet)}` : ""})`,
     `network private (${pid(sample.privateNet)})`,
   ];
-  for (let i = 0; i < vms; i++) {
+  const system = (name: string, i: number, front: boolean): void => {
     const features = [
       "cpu.count >= 1",
       "memory.size >= 1g",
@@ -153,21 +158,28 @@ function generatedRadl(vms: number, sample: Sample): string {
       ...(sample.fixedIps
         ? [`net_interface.0.ip = '10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}'`]
         : []),
-      `net_interface.0.dns_name = 'vm${i}'`,
-      ...(i === 0 ? ["net_interface.1.connection = 'public'"] : []),
-      ...(i === 0 && sample.fixedIps ? ["net_interface.1.ip = '203.0.113.10'"] : []),
+      `net_interface.0.dns_name = '${front ? name : `${name}-#N#`}'`,
+      ...(front ? ["net_interface.1.connection = 'public'"] : []),
+      ...(front && sample.fixedIps ? ["net_interface.1.ip = '203.0.113.10'"] : []),
       "disk.0.os.name = 'linux'",
       ...(sample.image !== "" ? [`disk.0.image.url = '${sample.image}'`] : []),
       "disk.0.os.credentials.username = 'cloudadm'",
       "disk.0.os.credentials.password = 'Bench-Pass-01'",
     ];
-    out.push(`system vm${i} (\n  ${features.join(" and\n  ")}\n)`);
+    out.push(`system ${name} (\n  ${features.join(" and\n  ")}\n)`);
     out.push(
-      `configure vm${i} (\n@begin\n- tasks:\n  - name: Say which VM this is\n` +
-        `    debug: msg="vm${i} is {{ IM_NODE_FQDN }}"\n@end\n)`,
+      `configure ${name} (\n@begin\n- tasks:\n  - name: Say which VM this is\n` +
+        `    debug: msg="${name} is {{ IM_NODE_FQDN }}"\n@end\n)`,
     );
+  };
+  if (onePerSystem) {
+    for (let i = 0; i < vms; i++) system(`vm${i}`, i, i === 0);
+    for (let i = 0; i < vms; i++) out.push(`deploy vm${i} 1`);
+  } else {
+    system("front", 0, true);
+    system("wn", 1, false);
+    out.push("deploy front 1", `deploy wn ${vms - 1}`);
   }
-  for (let i = 0; i < vms; i++) out.push(`deploy vm${i} 1`);
   return `${out.join("\n")}\n`;
 }
 
@@ -318,7 +330,7 @@ async function main(): Promise<void> {
   }
   const root = findRepoRoot();
   const vms = Number(values.vms);
-  const registered = new Set(builtinDrivers().map((d) => d.type));
+  const drivers = new Map(builtinDrivers().map((d) => [d.type, d]));
   const corpus = largestCorpusRadl(root);
   const work = mkdtempSync(join(tmpdir(), "radl-bench-compile-"));
   const emitRoot = join(root, ".cache", "bench-compile");
@@ -331,7 +343,7 @@ async function main(): Promise<void> {
   );
   try {
     for (const sample of SAMPLES) {
-      if (!registered.has(sample.type)) {
+      if (!drivers.has(sample.type)) {
         console.log(`${sample.type}: not registered`);
         continue;
       }
@@ -340,8 +352,9 @@ async function main(): Promise<void> {
       const bigFile = join(work, `${sample.type}-${vms}.radl`);
       const warmFile = join(work, `${sample.type}-warm.radl`);
       writeFileSync(corpusFile, pinnedCorpus(corpus.text, sample));
-      writeFileSync(bigFile, generatedRadl(vms, sample));
-      writeFileSync(warmFile, generatedRadl(2, sample));
+      const onePerSystem = drivers.get(sample.type)!.capabilities.maxVmsPerSystem === 1;
+      writeFileSync(bigFile, generatedRadl(vms, sample, onePerSystem));
+      writeFileSync(warmFile, generatedRadl(2, sample, onePerSystem));
       console.log(`${sample.type}:`);
       const outDir = join(emitRoot, `${sample.type.toLowerCase()}-${vms}`);
       const rows: [string, string, ChildResult | string][] = [

@@ -9,6 +9,9 @@ export interface ConfigRead extends ConfigKey {
   variable: string;
 }
 
+/** A key's description names this many of the places it is used in (a password of 500 VMs is one key). */
+const DESCRIBED_USES = 3;
+
 /** Strings longer than this in string assets go to files under `files/` instead of the program. */
 const INLINE_ASSET_LIMIT = 120;
 
@@ -20,6 +23,9 @@ export class PrintContext {
   /** Whether the program needs its `secretText` helper (see printSecretInterpolation). */
   usesSecretText = false;
   private readonly configKeys = new Set<string>();
+  /** Secret reads by kind + value: one secret used in many places is one key. */
+  private readonly secretByValue = new Map<string, ConfigRead>();
+  private readonly uses = new Map<ConfigRead, number>();
 
   constructor(
     readonly names: NameAllocator,
@@ -40,9 +46,11 @@ export class PrintContext {
   ): string {
     const kind = configKind(value);
     const text = configText(value);
-    const same = this.configReads.find((r) => secret && r.secret && r.kind === kind && r.value === text);
+    const same = secret ? this.secretByValue.get(`${kind}\0${text}`) : undefined;
     if (same !== undefined) {
-      same.description += `; ${what}`;
+      const uses = (this.uses.get(same) ?? 1) + 1;
+      this.uses.set(same, uses);
+      if (uses <= DESCRIBED_USES) same.description += `; ${what}`;
       return same.variable;
     }
     let key = configKeyName(owner, path);
@@ -50,8 +58,17 @@ export class PrintContext {
     for (let i = 2; this.configKeys.has(key); i++) key = `${base}-${i}`;
     this.configKeys.add(key);
     const variable = this.names.allocate(key);
-    this.configReads.push({ key, secret, kind, description: what, value: text, variable });
+    const read: ConfigRead = { key, secret, kind, description: what, value: text, variable };
+    this.configReads.push(read);
+    if (secret) this.secretByValue.set(`${kind}\0${text}`, read);
     return variable;
+  }
+
+  /** Ends the descriptions of keys used in more places than are listed. Call once, after printing. */
+  finishDescriptions(): void {
+    for (const [read, uses] of this.uses) {
+      if (uses > DESCRIBED_USES) read.description += `; and ${uses - DESCRIBED_USES} more`;
+    }
   }
 
   addFile(owner: string, path: (string | number)[], text: string): string {

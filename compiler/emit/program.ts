@@ -25,6 +25,9 @@ export interface PrintedProgram {
 
 const OUTPUTS = ["vms", "shared", "vmSecrets"] as const;
 
+/** dependsOn lists at least this long and used by two nodes or more are printed once. */
+const SHARED_LIST_MIN = 3;
+
 export function printProgram(graph: ResourceGraph): PrintedProgram {
   const order = validateGraph(graph);
   for (const node of order) {
@@ -44,8 +47,28 @@ export function printProgram(graph: ResourceGraph): PrintedProgram {
   for (const node of order) variables.set(node.id, names.allocate(node.id));
   const ctx = new PrintContext(names, variables);
 
+  // A dependsOn list shared by several nodes (the contextualization's stage barriers: every step of a
+  // stage after every step of the one before) is printed once, so index.ts grows with the VMs, not their square.
+  const listUses = new Map<string, number>();
+  for (const node of order) {
+    const deps = node.options?.dependsOn;
+    if (deps !== undefined && deps.length >= SHARED_LIST_MIN) {
+      const key = deps.join("\0");
+      listUses.set(key, (listUses.get(key) ?? 0) + 1);
+    }
+  }
+  const sharedLists = new Map<string, string>();
   const body: string[] = [];
-  for (const node of order) body.push(printNode(node, ctx));
+  for (const node of order) {
+    const deps = node.options?.dependsOn;
+    const key = deps?.join("\0");
+    if (deps !== undefined && key !== undefined && (listUses.get(key) ?? 0) > 1 && !sharedLists.has(key)) {
+      const variable = names.allocate(`${node.id}-depends-on`);
+      sharedLists.set(key, variable);
+      body.push(`const ${variable} = [${deps.map((d) => variables.get(d)!).join(", ")}];\n`);
+    }
+    body.push(printNode(node, ctx, key === undefined ? undefined : sharedLists.get(key)));
+  }
 
   const o = graph.outputs;
   const site = (owner: string) => ({ owner, ownerText: `stack output ${owner}`, path: [] });
@@ -57,6 +80,8 @@ export function printProgram(graph: ResourceGraph): PrintedProgram {
   for (const [key, value] of Object.entries(o.extra ?? {})) {
     exports.push(`export const ${key} = ${printValue(value, site(key), ctx, 0)};`);
   }
+
+  ctx.finishDescriptions();
 
   const packages = [...new Set(order.flatMap((n) => SDK_CLASSES[n.type]?.pkg ?? []))].sort();
   const usesComponents = order.some((n) => isComponentToken(n.type));
@@ -118,9 +143,9 @@ export function printProgram(graph: ResourceGraph): PrintedProgram {
   return { text: lines.join("\n"), packages, configReads: ctx.configReads, files: ctx.files };
 }
 
-function printNode(node: GraphNode, ctx: PrintContext): string {
+function printNode(node: GraphNode, ctx: PrintContext, sharedDependsOn?: string): string {
   const variable = ctx.variables.get(node.id)!;
-  const options = printOptions(node.options ?? {}, ctx);
+  const options = printOptions(node.options ?? {}, ctx, sharedDependsOn);
   const name = printString(node.name);
   if (isComponentToken(node.type)) {
     return `const ${variable} = new Component(${printString(node.type)}, ${name}${options === undefined ? "" : `, ${options}`});\n`;
@@ -139,11 +164,12 @@ function printNode(node: GraphNode, ctx: PrintContext): string {
   return `const ${variable} = ${call};\n`;
 }
 
-function printOptions(o: GraphNodeOptions, ctx: PrintContext): string | undefined {
+function printOptions(o: GraphNodeOptions, ctx: PrintContext, sharedDependsOn?: string): string | undefined {
   const v = (id: string) => ctx.variables.get(id)!;
   const entries: string[] = [];
   if (o.parent !== undefined) entries.push(`parent: ${v(o.parent)}`);
-  if (o.dependsOn !== undefined) entries.push(`dependsOn: [${o.dependsOn.map(v).join(", ")}]`);
+  if (sharedDependsOn !== undefined) entries.push(`dependsOn: ${sharedDependsOn}`);
+  else if (o.dependsOn !== undefined) entries.push(`dependsOn: [${o.dependsOn.map(v).join(", ")}]`);
   if (o.provider !== undefined) entries.push(`provider: ${v(o.provider)}`);
   if (o.protect !== undefined) entries.push(`protect: ${o.protect}`);
   if (o.ignoreChanges !== undefined) entries.push(`ignoreChanges: ${strings(o.ignoreChanges)}`);

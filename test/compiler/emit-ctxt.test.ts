@@ -119,3 +119,27 @@ test("a secret text with addresses in it keeps its constant parts out of the pro
   assert.equal(key.secret, true);
   assert.deepEqual(JSON.parse(key.value), ["token=", ""]);
 });
+
+test("stage barriers over many VMs: each shared dependsOn list is printed once; key descriptions stay short", async () => {
+  const { graph, project } = await compileDocument({
+    document: loadValidRadl(CTXT_RADL.replace("deploy wn 1", "deploy wn 30"), { source: "ctxt.radl" }),
+    auth: parseAuthText(CTXT_AUTH, { strict: true }),
+    stack: "ctxt",
+    seed: CTXT_RADL,
+    serverKey,
+  });
+  const index = project.files["index.ts"]!;
+  const barrier = graph.nodes.find((n) => n.id === "ctxt-vm0-main")!.options!.dependsOn!;
+  assert.equal(barrier.length, 31, "every basic step of the 31 VMs comes before the main stage");
+  const lists = [...index.matchAll(/^const (\w+DependsOn) = \[(.*)\];$/gm)];
+  assert.ok(lists.length > 0);
+  for (const [, name] of lists) {
+    assert.equal(index.split(`const ${name} = [`).length, 2, `${name} is declared once`);
+    assert.ok(index.split(`dependsOn: ${name}`).length > 2, `${name} is shared`);
+  }
+  // the 31 VMs' main steps all wait for the same list: it is not printed 31 times
+  assert.ok(index.length < 200_000, `index.ts is ${index.length} characters`);
+  const password = project.config.find((k) => k.value === "wn-pass-secret")!;
+  assert.match(password.description, /; and \d+ more$/);
+  assert.ok(password.description.length < 400, password.description);
+});

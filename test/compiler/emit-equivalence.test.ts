@@ -125,9 +125,11 @@ test("DeployedNode infrastructure from RADL: emitted program and registerGraph a
 });
 
 test("DeployedNode RADL with configure sections: the contextualization commands agree too", async () => {
-  const graph = await compiled(CTXT_RADL, CTXT_AUTH, "ctxt");
+  // four workers, so the stage barriers are dependsOn lists that the program prints once and shares
+  const graph = await compiled(CTXT_RADL.replace("deploy wn 1", "deploy wn 4"), CTXT_AUTH, "ctxt");
   const commands = graph.nodes.filter((n) => n.type.startsWith("command:remote:"));
-  assert.ok(commands.length >= 8, `contextualization command nodes: ${commands.length}`);
+  assert.ok(commands.length >= 14, `contextualization command nodes: ${commands.length}`);
+  assert.match(emitProject(graph).files["index.ts"]!, /dependsOn: ctxtVm\d+\w*DependsOn\b/);
   assert.ok(graph.outputs.extra?.ctxtSteps !== undefined);
   await assertEquivalent(graph, "ctxt");
 });
