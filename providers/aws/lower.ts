@@ -103,6 +103,8 @@ function providerNode(slice: CloudSlice, dec: CloudDecisions, opts: Ec2LowerOpti
 }
 
 interface Ctx {
+  /** Ids of the VMs that route for a network (`router = '<cidr>,<system>'`): no source/dest check. */
+  routerVms: Set<number>;
   b: Builder;
   infId: string;
   doc: RadlDocument;
@@ -378,6 +380,7 @@ function lowerVm(ctx: Ctx, vm: PlannedVm, dec: CloudDecisions, lopts: Ec2LowerOp
     },
   };
   if (keyName !== undefined) args.keyName = keyName;
+  if (ctx.routerVms.has(vm.id)) args.sourceDestCheck = false;
   if (zone !== undefined) args.availabilityZone = zone;
   if (ebs.length > 0) args.ebsBlockDevices = ebs;
   if (d.spot) {
@@ -517,18 +520,63 @@ function lowerVm(ctx: Ctx, vm: PlannedVm, dec: CloudDecisions, lopts: Ec2LowerOp
   };
 }
 
+/**
+ * `router = '<cidr>,<system>'` of created networks: the route for `cidr` goes through the first
+ * live VM of `system` (the one exception to "shared objects never depend on VMs", §9.3).
+ */
+function routerRoutes(
+  doc: RadlDocument,
+  vms: PlannedVm[],
+): { network: string; cidr: string; vm: PlannedVm }[] {
+  const out: { network: string; cidr: string; vm: PlannedVm }[] = [];
+  for (const net of doc.networks.filter(isCreatedNetwork)) {
+    const text = stringFeature(net.features, "router");
+    if (text === undefined || text === "") continue;
+    const [cidr, system] = text.split(",").map((x) => x.trim());
+    if (cidr === undefined || system === undefined || cidr === "" || system === "") {
+      throw new Ec2PlanError(
+        `Incorrect router value in network '${net.id}': ${text}. It must be <cidr>,<system>.`,
+      );
+    }
+    const vm = vms.find((v) => v.system === system);
+    if (vm !== undefined) out.push({ network: net.id, cidr, vm });
+  }
+  return out;
+}
+
 export function lowerEc2(slice: CloudSlice, lopts: Ec2LowerOptions = {}): LoweredCloud {
   const dec = cloudDecisions(slice.cloud);
   const b = new Builder();
   const provider = b.add(providerNode(slice, dec, lopts));
+  const sorted = [...slice.vms].sort((x, y) => x.id - y.id);
+  const routes = routerRoutes(slice.plan.document, sorted);
   const ctx: Ctx = {
     b,
     infId: slice.plan.infId,
     doc: slice.plan.document,
     cloudKey: slice.cloud.cloudKey,
     provider,
+    routerVms: new Set(routes.map((r) => r.vm.id)),
   };
-  const vms = [...slice.vms].sort((x, y) => x.id - y.id).map((vm) => lowerVm(ctx, vm, dec, lopts));
+  const vms = sorted.map((vm) => lowerVm(ctx, vm, dec, lopts));
+  for (const r of routes) {
+    const region = vmDecisions(r.vm).region;
+    const vpc = sharedName(ctx.cloudKey, `vpc-${region}`);
+    if (!b.has(vpc)) continue; // only in the infrastructure's own VPC (§3.3)
+    const id = networkName(ctx.cloudKey, r.network, `route-${region}-${sha6(r.cidr)}`);
+    b.add({
+      id,
+      type: "aws:ec2/route:Route",
+      name: id,
+      args: {
+        routeTableId: ref(vpc, "mainRouteTableId"),
+        destinationCidrBlock: r.cidr,
+        networkInterfaceId: ref(vmChildName(r.vm.id, "server"), "primaryNetworkInterfaceId"),
+        region,
+      },
+      options: opts(ctx, component(ctx, "im:index:Network", networkName(ctx.cloudKey, r.network))),
+    });
+  }
   const shared: NonNullable<LoweredCloud["shared"]> = { securityGroups: {}, subnets: {} };
   for (const n of b.nodes) {
     if (n.type === "aws:ec2/securityGroup:SecurityGroup") shared.securityGroups![n.name] = ref(n.id, "id");

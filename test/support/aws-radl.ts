@@ -19,7 +19,7 @@ deploy front 1
 `,
   "created-private-network": `
 network publica (outbound = 'yes')
-network privada (create = 'yes' and cidr = '10.0.*.0/24')
+network privada (create = 'yes' and cidr = '10.0.*.0/24' and router = '192.168.10.0/24,front')
 network other (create = 'yes')
 system front (
   cpu.count >= 1 and memory.size >= 1g and
