@@ -43,7 +43,7 @@ import { isPublicNetwork } from "../../compiler/system-view.js";
 import { unitFactor } from "../../compiler/units.js";
 import { vmComponentId, vmComponentNode } from "../driver-common.js";
 import { discoveryFromCatalog, type OneDiscovery } from "./catalog.js";
-import { all, OneClient, text } from "./client.js";
+import { all, OneClient, text, type XmlDoc } from "./client.js";
 import { oneEndpoint, oneSession } from "./connection.js";
 import { discover, hasSecurityGroups } from "./discovery.js";
 import { OneApiError } from "./errors.js";
@@ -470,7 +470,26 @@ export class OpenNebulaDriver implements Driver {
       ram: { used: num("MEMORY_USED") / 1024, limit: memLimit < 0 ? -1 : memLimit / 1024 },
       instances: { used: num("VMS_USED"), limit: limit(num("VMS")) },
       security_groups: { used: 0, limit: -1 },
-      floating_ips: { used: 0, limit: -1 },
+      floating_ips: await this.publicLeaseQuota(doc, ctx),
     };
+  }
+
+  /**
+   * Floating IPs are the leases of the public networks: their NETWORK_QUOTA summed; a negative
+   * (unlimited) limit on any of them makes the total unlimited (-1), as does having none.
+   */
+  private async publicLeaseQuota(doc: XmlDoc, ctx: ActContext): Promise<{ used: number; limit: number }> {
+    const stored = decisionsOf(ctx.cloud.decisions).networks;
+    const networks = stored ?? usableNetworks((await discover(this.client(ctx))).pool);
+    const publicIds = new Set(networks.filter((n) => n.public).map((n) => n.id));
+    let used = 0;
+    let limit: number | undefined;
+    for (const q of all(doc, "USER/NETWORK_QUOTA/NETWORK")) {
+      if (!publicIds.has(text(q, "ID") ?? "")) continue;
+      used += Number(text(q, "LEASES_USED") ?? 0);
+      const leases = Number(text(q, "LEASES") ?? -1);
+      limit = limit === -1 || leases < 0 ? -1 : (limit ?? 0) + leases;
+    }
+    return { used, limit: limit ?? -1 };
   }
 }

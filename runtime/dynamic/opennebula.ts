@@ -455,8 +455,16 @@ export const oneVmProvider: pulumi.dynamic.ResourceProvider = {
     return { id: String(vmId), outs: vmOutputs(inputs, facts) };
   },
 
+  /** A VM that is gone (unknown id, or DONE) reads as an empty id: refresh drops it from the state. */
   async read(id: string, props: OneVmOutputs) {
-    const facts = await vmInfo(connectionOf(props), Number(id));
+    let facts: OneVmFacts;
+    try {
+      facts = await vmInfo(connectionOf(props), Number(id));
+    } catch (e) {
+      if ((e as { code?: string }).code === "E-ONE-NOT-FOUND") return { id: "", props: {} };
+      throw e;
+    }
+    if (facts.state === ONE_VM_STATE.DONE) return { id: "", props: {} };
     return { id, props: vmOutputs(props, facts) };
   },
 

@@ -95,6 +95,16 @@ test("read reports the live state; delete terminates hard and tolerates a VM alr
   assert.deepEqual([last.method, last.params.slice(1)], ["one.vm.action", ["terminate-hard", Number(id)]]);
   assert.equal(one.vms.get(Number(id))!.state, 6);
   await oneVmProvider.delete!(id, outs); // a second delete finds nothing and succeeds
+  assert.deepEqual(
+    await oneVmProvider.read!(id, outs),
+    { id: "", props: {} },
+    "a terminated VM reads as gone",
+  );
+  assert.deepEqual(
+    await oneVmProvider.read!("999", outs),
+    { id: "", props: {} },
+    "an unknown VM reads as gone",
+  );
 });
 
 test("diff: a template change replaces, sizes, disks, power and session update in place", async () => {

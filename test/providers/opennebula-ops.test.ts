@@ -108,8 +108,33 @@ test("quotas come from one.user.info(-1): cores, ram in GB, instances, unlimited
     ram: { used: 1, limit: 8 },
     instances: { used: 1, limit: -1 },
     security_groups: { used: 0, limit: -1 },
-    floating_ips: { used: 0, limit: -1 },
+    floating_ips: { used: 1, limit: 5 },
   });
+  const bothPublic = {
+    ...ctx,
+    cloud: {
+      ...ctx.cloud,
+      decisions: {
+        networks: [
+          { id: "0", name: "public", public: true },
+          { id: "1", name: "private", public: true },
+        ],
+      },
+    },
+  };
+  assert.deepEqual(
+    (await driver.quotas(bothPublic)).floating_ips,
+    { used: 2, limit: 10 },
+    "public leases summed",
+  );
+  const vnpool = one.calls.filter((c) => c.method === "one.vnpool.info").length;
+  const undiscovered = { ...ctx, cloud: { ...ctx.cloud, decisions: {} } };
+  assert.deepEqual((await driver.quotas(undiscovered)).floating_ips, { used: 1, limit: 5 });
+  assert.equal(
+    one.calls.filter((c) => c.method === "one.vnpool.info").length,
+    vnpool + 1,
+    "networks discovered",
+  );
 });
 
 test("bad credentials, an unreachable endpoint and a VM without id give clear typed errors", async () => {

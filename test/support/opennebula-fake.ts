@@ -32,6 +32,9 @@ export interface FakeNetwork {
   isDefault?: boolean;
   /** Free leases; 0 makes discovery skip the network. */
   free?: number;
+  /** The user's NETWORK_QUOTA on it (default 5 leases, 1 used). */
+  leases?: number;
+  leasesUsed?: number;
 }
 
 export interface FakeImage {
@@ -338,7 +341,8 @@ export async function startFakeOne(options: FakeOneOptions = {}): Promise<FakeOn
         return ok(
           `<USER><ID>0</ID><NAME>${x(user)}</NAME><VM_QUOTA><VM><CPU><![CDATA[${q.cpu}]]></CPU><CPU_USED><![CDATA[${q.cpuUsed}]]></CPU_USED>` +
             `<MEMORY><![CDATA[${q.memory}]]></MEMORY><MEMORY_USED><![CDATA[${q.memoryUsed}]]></MEMORY_USED>` +
-            `<VMS><![CDATA[${q.vms}]]></VMS><VMS_USED><![CDATA[${q.vmsUsed}]]></VMS_USED></VM></VM_QUOTA></USER>`,
+            `<VMS><![CDATA[${q.vms}]]></VMS><VMS_USED><![CDATA[${q.vmsUsed}]]></VMS_USED></VM></VM_QUOTA>` +
+            `<NETWORK_QUOTA>${networks.map((n) => `<NETWORK><ID><![CDATA[${n.id}]]></ID><LEASES><![CDATA[${n.leases ?? 5}]]></LEASES><LEASES_USED><![CDATA[${n.leasesUsed ?? 1}]]></LEASES_USED></NETWORK>`).join("")}</NETWORK_QUOTA></USER>`,
         );
       }
       case "one.secgroup.allocate": {
