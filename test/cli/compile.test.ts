@@ -6,6 +6,7 @@ import { join, relative } from "node:path";
 import { main } from "../../cli/main.js";
 import type { Io } from "../../cli/io.js";
 import { DUMMY_AUTH, DUMMY_RADL } from "../support/emit-graphs.js";
+import { CTXT_AUTH, CTXT_RADL, CTXT_SECRETS } from "../compiler/emit-fixtures.js";
 import { SYNTAX_ERROR_RADL } from "./run-radl.js";
 
 const root = mkdtempSync(join(tmpdir(), "radl-compile-test-"));
@@ -173,4 +174,31 @@ test("radl help lists compile", async () => {
     help.stdout,
     /radl compile FILE --auth AUTHFILE -o DIR \[--cloud ID\] \[--stack NAME\] \[--catalog FILE\] \[--check\]/,
   );
+});
+
+test("a compiled contextualization: its bundle is written beside index.ts, --check sees it, stale bundle files go", async () => {
+  writeFileSync(path("ctxt.radl"), CTXT_RADL);
+  writeFileSync(path("ctxt-auth.dat"), CTXT_AUTH);
+  const dir = path("out-ctxt");
+  const args = ["compile", path("ctxt.radl"), "--auth", path("ctxt-auth.dat"), "-o", dir];
+  const first = await radl(...args);
+  assert.equal(first.status, 0, first.stderr);
+  assert.match(first.stdout, /config keys to set: .*ctxt-bootstrap-stdin/);
+  const tree = readTree(dir);
+  assert.ok("bundle/ctxt/gen-1/bin/run-step" in tree);
+  assert.match(tree["index.ts"]!, /new pulumi\.asset\.FileArchive\("bundle\/ctxt\/gen-1"\)/);
+  for (const [file, text] of Object.entries(tree)) {
+    for (const s of CTXT_SECRETS) assert.ok(!text.includes(s), `${s} in ${file}`);
+  }
+  // a second compile (a new server key in memory) leaves the directory up to date
+  assert.equal((await radl(...args, "--check")).status, 0);
+  const playbook = join(dir, "bundle/ctxt/gen-1/front.yml");
+  writeFileSync(playbook, readFileSync(playbook, "utf8") + "# edited\n");
+  writeFileSync(join(dir, "bundle/ctxt/gen-1/stale.yml"), "- hosts: all\n");
+  const dirty = await radl(...args, "--check");
+  assert.equal(dirty.status, 1);
+  assert.match(dirty.stdout, /changed: bundle\/ctxt\/gen-1\/front\.yml:\d+/);
+  assert.match(dirty.stdout, /not generated: bundle\/ctxt\/gen-1\/stale\.yml/);
+  assert.equal((await radl(...args)).status, 0);
+  assert.deepEqual(readTree(dir), tree, "compiling again restores the bundle and removes the stale file");
 });
