@@ -5,6 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { numberFeature, stringFeature } from "../../compiler/features.js";
 import type { GraphNode, ResourceGraph } from "../../compiler/graph/types.js";
 import { containsSecret } from "../../compiler/graph/values.js";
 import { DiscoveryNeededError } from "../../compiler/plan/errors.js";
@@ -199,7 +200,12 @@ test("discovery that neither the catalogue nor the API can answer is a Discovery
   await assert.rejects(
     ec2Graph(radlText, {
       catalog: null,
-      options: { stsIdentity: false, endpoint: "http://127.0.0.1:1", connectTimeoutMs: 1000, requestTimeoutMs: 2000 },
+      options: {
+        stsIdentity: false,
+        endpoint: "http://127.0.0.1:1",
+        connectTimeoutMs: 1000,
+        requestTimeoutMs: 2000,
+      },
     }),
     (e: unknown) =>
       e instanceof DiscoveryNeededError &&
@@ -252,4 +258,37 @@ test("quotas are not supported (§10); list_images needs a region", async () => 
     d.listImages({}, { cloud: plan.clouds[0]!, auth: { type: "EC2", username: "a", password: "b" } }),
     /A region is needed to list EC2 images: set 'region' in the auth data or in the filters/,
   );
+});
+
+test("concretization writes the chosen type's facts and the EC2 defaults into the concrete system", async () => {
+  const plan = await planEc2(
+    radl(`network publica (outbound = 'yes')
+system gpu ( gpu.count >= 1 and net_interface.0.connection = 'publica' and disk.0.image.url = '${AMI_URL}' and
+  disk.0.os.credentials.private_key = 'KEY' and disk.0.os.credentials.password = 'pw' )
+system store ( disks.free_size >= 400G and memory.size <= 16g and net_interface.0.connection = 'publica' and
+  disk.0.image.url = '${AMI_URL}' )
+deploy gpu 1
+deploy store 1`),
+  );
+  const fs = (system: string) => plan.vms.find((v) => v.system === system)!.concrete.features;
+  const gpu = fs("gpu");
+  assert.equal(stringFeature(gpu, "instance_type"), "g4dn.xlarge");
+  assert.equal(numberFeature(gpu, "cpu.count"), 4);
+  assert.equal(numberFeature(gpu, "memory.size", "M"), 16384);
+  assert.equal(numberFeature(gpu, "gpu.count"), 1);
+  assert.equal(stringFeature(gpu, "gpu.model"), "NVIDIA Tesla T4");
+  assert.equal(numberFeature(gpu, "price"), 0.526);
+  assert.equal(stringFeature(gpu, "provider.type"), "EC2");
+  assert.equal(stringFeature(gpu, "disk.0.os.credentials.username"), "cloudadm");
+  assert.equal(
+    stringFeature(gpu, "disk.0.os.credentials.password"),
+    undefined,
+    "dropped: a private key is given",
+  );
+  const store = fs("store");
+  assert.equal(stringFeature(store, "instance_type"), "i3.large");
+  assert.equal(numberFeature(store, "disks.free_size", "G"), 475);
+  assert.equal(numberFeature(store, "disk.0.free_size", "G"), 475);
+  assert.equal(plan.vms.find((v) => v.system === "store")!.decisions.generatedKey !== undefined, true);
+  assert.equal(plan.vms.find((v) => v.system === "gpu")!.decisions.generatedKey, undefined);
 });
