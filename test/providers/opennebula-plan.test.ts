@@ -19,7 +19,7 @@ import { mapNetworks, usableNetworks, type OneNetwork } from "../../providers/op
 import { oneVmState } from "../../providers/opennebula/state.js";
 import { isPrivateIp } from "../../providers/opennebula/private-ip.js";
 import { parseCloudHost } from "../../compiler/auth/cloud.js";
-import { ONE_AUTH, oneLowered, onePlan } from "../support/opennebula-plan.js";
+import { ONE_AUTH, ONE_CATALOG, oneLowered, onePlan } from "../support/opennebula-plan.js";
 import { parseOneTemplate, startFakeOne, unreachableEndpoint } from "../support/opennebula-fake.js";
 
 const RADL = `
@@ -412,4 +412,13 @@ deploy s 1
   assert.equal(stringFeature(plan.vms[0]!.concrete.features, "disk.0.image.url"), "one://one.example.org/5");
   const template = graph.nodes.find((n) => n.id === "vm-0-server")!.args.template as string;
   assert.match(template, /DISK = \[ IMAGE_ID = "5" \]/);
+});
+
+test("a server older than 4.12 gets no security groups (warning in the IM, nothing here)", async () => {
+  const { graph } = await oneLowered({ radl: RADL, catalog: { ...ONE_CATALOG, version: "4.10.2" } });
+  assert.equal(graph.nodes.filter((n) => n.type === "pulumi-nodejs:dynamic/one:SecurityGroup").length, 0);
+  const template = graph.nodes.find((n) => n.id === "vm-0-server")!.args.template;
+  assert.equal(typeof template, "string");
+  assert.doesNotMatch(template as string, /SECURITY_GROUPS/);
+  assert.deepEqual(graph.outputs.shared.securityGroups, {});
 });
