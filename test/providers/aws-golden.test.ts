@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { format } from "prettier";
 import type { ResourceGraph } from "../../compiler/graph/types.js";
 import { NoCloudError } from "../../compiler/plan/errors.js";
 import { registerGraphDetailed } from "../../runtime/register.js";
@@ -46,7 +47,8 @@ async function checkGolden(name: string, radlText: string): Promise<void> {
   if (process.env.UPDATE_GOLDEN === "1" || !existsSync(file)) {
     if (process.env.UPDATE_GOLDEN !== "1") assert.fail(`no golden file ${file}; run with UPDATE_GOLDEN=1`);
     mkdirSync(goldenDir, { recursive: true });
-    writeFileSync(file, `${JSON.stringify(actual, null, 2)}\n`);
+    // printed as prettier prints JSON, so `prettier --check .` passes on the golden files
+    writeFileSync(file, await format(JSON.stringify(actual), { parser: "json" }));
   }
   assert.deepEqual(actual, JSON.parse(readFileSync(file, "utf8")));
 }
