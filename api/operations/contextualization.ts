@@ -8,8 +8,12 @@
  * or a destroy cancels the running one first. After a restart, an unfinished job runs phase 2 again
  * for the same generation (finished steps are in the state; `run-step` attaches or reports the rest).
  */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AuthItem } from "../../compiler/auth/types.js";
+import { loadRadl } from "../../compiler/load.js";
 import { lowerPlanDetailed, type DeploymentPlan, type DriverLookup } from "../../compiler/plan/index.js";
 import { CommandContextualizer } from "../../runtime/contextualize/graph.js";
 import type { CtxtSettings } from "../../runtime/contextualize/model.js";
@@ -53,6 +57,8 @@ export interface ContextualizationHost {
 interface Running {
   controller: AbortController;
   done: Promise<void>;
+  /** Ends the generation's processes on the master (set once the run knows its master). */
+  kill?: () => Promise<void>;
 }
 
 export function ctxtStateOf(record: InfrastructureRecord): CtxtRecordState | undefined {
@@ -82,6 +88,8 @@ export class ContextualizationJobs {
     const r = this.running.get(infId);
     if (!r) return;
     r.controller.abort();
+    // the engine does not stop remote commands (§2.1-5): end them on the master too
+    await r.kill?.().catch(() => undefined);
     await r.done;
   }
 
@@ -170,7 +178,9 @@ export class ContextualizationJobs {
   ): Promise<void> {
     await this.host.jobState(job, "running");
     const record = await this.host.getRecord(infId);
-    const plan = record ? this.host.planOf(record) : undefined;
+    const planned = record ? this.host.planOf(record) : undefined;
+    // Reconfigure changes the stored RADL (configure, contextualize), not the launch plan
+    const plan = planned && record ? withStoredDocument(planned, record) : undefined;
     const state = record ? ctxtStateOf(record) : undefined;
     if (!record || !plan || !state) {
       await this.host.jobState(job, "failed", "The infrastructure has no plan to contextualize");
@@ -224,11 +234,26 @@ export class ContextualizationJobs {
       return;
     }
     contextualizer.writeBundle({ plan, vms: lowered.vms, nodes: lowered.graph.nodes });
+    const masterVm = lowered.vms.find((v) => v.vm.id === info?.master);
+    const masterIps = Object.values(data.vm_list.find((v) => v.im_id === info?.master)?.ips ?? {});
+    const host = typeof masterVm?.connection?.host === "string" ? masterVm.connection.host : masterIps[0];
+    const running = this.running.get(infId);
+    if (running && masterVm?.connection && host && masterVm.connection.proxy === undefined) {
+      const conf = `${this.config.settings?.remoteConfDir ?? "/var/tmp/.im"}/${infId}`;
+      running.kill = () =>
+        killGeneration(
+          { host, port: masterVm.connection!.port, user: masterVm.connection!.user },
+          state.serverKey.privateKey,
+          `sh ${conf}/gen-${state.generation}/bin/kill-gen ${conf} ${state.generation}`,
+        );
+    }
 
     const previous = resumed
       ? {
           infrastructureLog: `${data.cont_out}${logLine("Contextualization resumed after a server restart.")}`,
-          vmLogs: new Map(data.vm_list.map((vm) => [vm.im_id, vm.cont_out])),
+          // a VM's log is rebuilt whole: finished steps from the state, a step still running on
+          // the master from its log there (run-step prints it from the start when it attaches)
+          vmLogs: new Map<number, string>(),
         }
       : undefined;
     let pending: ContextualizationSnapshot | undefined;
@@ -284,6 +309,53 @@ function applyLogs(d: InfData, snap: ContextualizationSnapshot): void {
     const log = snap.vms.get(vm.im_id);
     if (log) vm.cont_out = log.log;
   }
+}
+
+/** Runs `command` on the master with the server key through the OpenSSH client (best effort, ≤ 30 s). */
+function killGeneration(
+  target: { host: string; port: number; user: string },
+  privateKey: string,
+  command: string,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "radl-kill-"));
+  const key = join(dir, "key");
+  writeFileSync(key, privateKey, { mode: 0o600 });
+  const options = [
+    "BatchMode=yes",
+    "StrictHostKeyChecking=no",
+    "UserKnownHostsFile=/dev/null",
+    "ConnectTimeout=5",
+  ];
+  const child = spawn(
+    "ssh",
+    [
+      ...options.flatMap((o) => ["-o", o]),
+      "-i",
+      key,
+      "-p",
+      String(target.port),
+      `${target.user}@${target.host}`,
+      command,
+    ],
+    { stdio: "ignore" },
+  );
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
+      resolve();
+    };
+    child.on("error", done);
+    child.on("close", done);
+  });
+}
+
+function withStoredDocument(plan: DeploymentPlan, record: InfrastructureRecord): DeploymentPlan {
+  const text = (record.data as unknown as InfData).radl;
+  if (typeof text !== "string" || text.trim() === "") return plan;
+  const loaded = loadRadl(text, { source: "<stored>", lenient: true });
+  return loaded.document ? { ...plan, document: loaded.document } : plan;
 }
 
 function maxTimeOf(plan: DeploymentPlan, fallback: number): number {
