@@ -26,6 +26,7 @@ import type {
   VmFacts,
 } from "../../compiler/plan/driver.js";
 import { DiscoveryNeededError } from "../../compiler/plan/errors.js";
+import { vmTags } from "../../compiler/plan/instance-tags.js";
 import {
   CREDENTIALS,
   cloneSystem,
@@ -295,12 +296,7 @@ export class OpenNebulaDriver implements Driver {
       cloudInit === undefined
         ? undefined
         : (doc.configures.find((x) => x.id === cloudInit)?.recipe ?? undefined);
-    const tagsText = stringFeature(fs, "instance_tags");
-    const tags: [string, string][] = (tagsText ?? "")
-      .split(",")
-      .map((kv) => kv.trim())
-      .filter((kv) => kv.includes("="))
-      .map((kv) => [kv.slice(0, kv.indexOf("=")).trim(), kv.slice(kv.indexOf("=") + 1).trim()]);
+    const tags = Object.entries(vmTags(vm));
     const zone = stringFeature(fs, "availability_zone");
     const parts = oneTemplate({
       name: instanceName(system),
