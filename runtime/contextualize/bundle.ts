@@ -33,7 +33,10 @@ export function ansibleCfg(inf: CtxtInfrastructure, forks: number): string {
   const c = confDir(inf);
   return [
     "[defaults]",
-    "host_key_checking = False",
+    // Other VMs' host keys: recorded on first contact in the conf dir (it outlives generations) and
+    // verified afterwards (spec §2.7); keyed by VM id (HostKeyAlias), so a new VM on a reused address
+    // is not mistaken for a changed key.
+    "host_key_checking = True",
     "timeout = 30",
     "nocolor = 1",
     `forks = ${forks}`,
@@ -53,7 +56,7 @@ export function ansibleCfg(inf: CtxtInfrastructure, forks: number): string {
     "[ssh_connection]",
     "pipelining = True",
     `control_path_dir = ${c}/cp`,
-    "ssh_args = -o ControlMaster=auto -o ControlPersist=900s -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no",
+    `ssh_args = -o ControlMaster=auto -o ControlPersist=900s -o UserKnownHostsFile=${c}/known_hosts -o StrictHostKeyChecking=accept-new`,
     "",
   ].join("\n");
 }
@@ -71,6 +74,7 @@ export function staticFiles(
   };
   add("GENERATION", `${generation}\n`);
   add("playbook_retries", `${Math.max(1, inf.settings.playbookRetries)}\n`);
+  add("stdout_cap", `${Math.max(1024, inf.settings.stepOutputCap)}\n`);
   add("ansible.cfg", ansibleCfg(inf, Math.max(1, Math.min(inf.settings.maxForks, active.length))));
   for (const [path, content] of Object.entries(playbookFiles(inf.doc, active, plan.items)))
     add(path, content);

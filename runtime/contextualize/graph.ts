@@ -5,7 +5,7 @@
  * `run-step` per (VM, stage) on the master with barriers between stages. Triggers carry the generation,
  * so only a new contextualization run re-runs anything; secrets travel only in stdin and connections.
  */
-import type { GraphNode, GraphValue } from "../../compiler/graph/types.js";
+import type { GraphNode, GraphRef, GraphSecret, GraphValue } from "../../compiler/graph/types.js";
 import type {
   ContextualizeInput,
   ContextualizeOutput,
@@ -21,7 +21,9 @@ import { Placeholders } from "./placeholders.js";
 import { galaxyRequirements } from "./playbooks.js";
 import { contextualizationPlan, type ContextualizationPlan } from "./stages.js";
 import { inventoryHost, vmFromSystem } from "./vms.js";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export interface CommandContextualizerOptions {
   /** The infrastructure's contextualization generation g (§2.6). */
@@ -37,6 +39,19 @@ export interface CommandContextualizerOptions {
   auth?: string;
   /** The master of the previous run (sticky, §1.4). */
   previousMaster?: number;
+  /**
+   * How `ctxt-wait-master` waits (§2.7): "server" runs the server's probe (ssh-probe-cli) as a
+   * `local.Command`: 3 authentication failures end it in seconds, and it captures the master's host
+   * key, which pins every later connection of the run. "remote" (the default, for compiled
+   * standalone projects that cannot run our CLI) dials with the command provider until the timeout.
+   */
+  waitProbe?: "server" | "remote";
+  /**
+   * Host keys recorded at first contact (`<type> <base64>` per VM id), verified by the server's probe
+   * before anything else runs; a changed key fails the run naming the VM. The "remote" probe cannot
+   * verify them (the command provider ignores host keys).
+   */
+  hostKeys?: Record<number, string>;
 }
 
 export const CTXT_COMPONENT = "ctxt";
@@ -159,25 +174,55 @@ export class CommandContextualizer implements Contextualizer {
         options: { parent: CTXT_COMPONENT, dependsOn, ...extra },
       });
     };
+    const pinned = this.options.hostKeys?.[master.id];
+    const serverProbe = this.options.waitProbe === "server";
+    // The command provider (1.2.1) never checks host keys (its SSH config ignores them), so the
+    // server's probe is where the master's key is captured at first contact and verified later.
     const firstContact = this.connection(conn, false);
     const serverKeyed = this.connection(conn, true);
     const triggers = [g];
 
-    // Spec §2.7 allows a remote.Command probe for standalone programs: dial until WAIT_SSH_ACCCESS_TIMEOUT.
-    const dialLimit = Math.ceil(Math.max(0, s.waitSshAccessTimeout - 16) / 5) + 10;
-    command(
-      "ctxt-wait-master",
-      {
-        connection: {
-          ...(firstContact as Record<string, GraphValue>),
-          dialErrorLimit: dialLimit,
-          perDialTimeout: 5,
+    if (serverProbe) {
+      const probe = {
+        host: conn.host,
+        port: conn.port,
+        user: conn.user,
+        ...(conn.password !== undefined ? { password: conn.password } : {}),
+        privateKey: conn.privateKey ?? this.options.serverKey.privateKey,
+        ...(conn.proxy !== undefined ? { proxy: { ...conn.proxy, user: conn.proxy.user ?? conn.user } } : {}),
+        timeoutSeconds: s.waitSshAccessTimeout,
+        label: `the master VM ${master.system} (VM ${master.id})`,
+        ...(pinned !== undefined ? { expectedHostKey: pinned } : {}),
+      };
+      nodes.push({
+        id: "ctxt-wait-master",
+        type: "command:local:Command",
+        name: "ctxt-wait-master",
+        args: {
+          create: probeCommand(),
+          update: "true",
+          stdin: secret({ interpolate: jsonInterpolation(probe) }),
+          triggers,
         },
-        create: "true",
-        triggers,
-      },
-      [...(p.masterLowered.readyNodeIds ?? [])],
-    );
+        options: { parent: CTXT_COMPONENT, dependsOn: [...(p.masterLowered.readyNodeIds ?? [])] },
+      });
+    } else {
+      // Spec §2.7 allows a remote.Command probe for standalone programs: dial until WAIT_SSH_ACCCESS_TIMEOUT.
+      const dialLimit = Math.ceil(Math.max(0, s.waitSshAccessTimeout - 16) / 5) + 10;
+      command(
+        "ctxt-wait-master",
+        {
+          connection: {
+            ...(firstContact as Record<string, GraphValue>),
+            dialErrorLimit: dialLimit,
+            perDialTimeout: 5,
+          },
+          create: "true",
+          triggers,
+        },
+        [...(p.masterLowered.readyNodeIds ?? [])],
+      );
+    }
     const c = master.credentials;
     const bootstrapScript = readAsset("bootstrap.sh");
     command(
@@ -294,6 +339,10 @@ export class CommandContextualizer implements Contextualizer {
           disabled: false,
           master: master.id,
           confDir: conf,
+          // What the server records as the master's host key at first contact (§2.7, §6.5).
+          ...(serverProbe
+            ? { hostKeys: { [String(master.id)]: { ref: "ctxt-wait-master", prop: "stdout" } } }
+            : {}),
           skippedVms: plan.skippedVms,
           stages: plan.stages.map((st) => ({
             name: st.name,
@@ -326,6 +375,68 @@ export class CommandContextualizer implements Contextualizer {
     }
     return out;
   }
+}
+
+/** The command line of the server's probe CLI (compiled, or the TypeScript source under tsx). */
+function probeCommand(): string {
+  const js = fileURLToPath(new URL("./ssh-probe-cli.js", import.meta.url));
+  if (existsSync(js)) return `${shellWord(process.execPath)} ${shellWord(js)}`;
+  const ts = fileURLToPath(new URL("./ssh-probe-cli.ts", import.meta.url));
+  return `${shellWord(process.execPath)} --import ${shellWord(import.meta.resolve("tsx"))} ${shellWord(ts)}`;
+}
+
+/** A JSON string's inside (no quotes). */
+function jsonInside(text: string): string {
+  return JSON.stringify(text).slice(1, -1);
+}
+
+type Part = string | number | GraphRef | GraphSecret;
+
+/**
+ * The JSON text of `value` as the parts of one interpolation: leaves may be graph values (refs to VM
+ * outputs, interpolations, secrets), which become parts inside a JSON string; literal text is
+ * escaped here, references are addresses (no quote or backslash to escape).
+ */
+function jsonInterpolation(value: Record<string, unknown>): Part[] {
+  const parts: Part[] = [];
+  const literal = (t: string): void => {
+    const last = parts[parts.length - 1];
+    if (typeof last === "string") parts[parts.length - 1] = last + t;
+    else parts.push(t);
+  };
+  const inString = (v: unknown): void => {
+    if (typeof v === "string" || typeof v === "number") literal(jsonInside(String(v)));
+    else if (isObject(v) && "secret" in v && Object.keys(v).length === 1) {
+      const inner = v.secret;
+      if (typeof inner === "string") parts.push({ secret: jsonInside(inner) });
+      else if (isObject(inner) && "ref" in inner) parts.push({ secret: inner as unknown as GraphValue });
+      else inString(inner);
+    } else if (isObject(v) && "interpolate" in v && Array.isArray(v.interpolate)) {
+      for (const p of v.interpolate) inString(p);
+    } else if (isObject(v) && "ref" in v) parts.push(v as unknown as GraphRef);
+    else throw new Error(`cannot place ${JSON.stringify(v)} in the probe request`);
+  };
+  const walk = (v: unknown): void => {
+    if (v === null || typeof v === "number" || typeof v === "boolean") literal(JSON.stringify(v));
+    else if (isObject(v) && !("ref" in v || "interpolate" in v || "secret" in v)) {
+      literal("{");
+      Object.entries(v).forEach(([k, x], i) => {
+        literal(`${i > 0 ? "," : ""}${JSON.stringify(k)}:`);
+        walk(x);
+      });
+      literal("}");
+    } else {
+      literal('"');
+      inString(v);
+      literal('"');
+    }
+  };
+  walk(value);
+  return parts;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function optionText(inf: CtxtInfrastructure, name: string): string | undefined {

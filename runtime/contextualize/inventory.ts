@@ -55,6 +55,7 @@ export function nodeVars(inf: CtxtInfrastructure, vm: CtxtVm, isMaster: boolean)
     IM_NODE_CLOUD_SERVER: vm.cloudServer ?? "",
   };
   if (isMaster) vars.ansible_connection = "local";
+  else vars.ansible_ssh_extra_args = `-o HostKeyAlias=im-vm-${vm.id}`;
   if (pub !== undefined) vars.IM_NODE_PUBLIC_IP = pub;
   if (priv !== undefined) vars.IM_NODE_PRIVATE_IP = priv;
   for (const nic of vm.nics) {

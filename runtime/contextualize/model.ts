@@ -56,6 +56,8 @@ export interface CtxtSettings {
   waitSshAccessTimeout: number;
   /** Upper bound of Ansible forks on the master (§6.4). */
   maxForks: number;
+  /** Bytes of a step's log kept in its stdout (the stack state), first and last halves (§2.9). */
+  stepOutputCap: number;
 }
 
 export const DEFAULT_SETTINGS: CtxtSettings = {
@@ -67,6 +69,7 @@ export const DEFAULT_SETTINGS: CtxtSettings = {
   ansibleInstallTimeout: 900,
   waitSshAccessTimeout: 300,
   maxForks: 20,
+  stepOutputCap: 1024 * 1024,
 };
 
 export interface CtxtInfrastructure {

@@ -4,6 +4,7 @@
  * maximum contextualization time (F4: killed, reported, nothing left running), and kill-gen (cancel).
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -64,7 +65,12 @@ function infrastructure(
 }
 
 function ansibleProcessesOnMaster(): string[] {
-  const out = rig.exec(rig.master, ["sh", "-c", "ps -eo pid,args | grep '[a]nsible-playbook' || true"]);
+  // The rig has no PID namespace: only this infrastructure's playbooks count (other rigs may run).
+  const out = rig.exec(rig.master, [
+    "sh",
+    "-c",
+    "ps -eo pid,args | grep '[a]nsible-playbook.*/var/tmp/.im/inf-fail/' || true",
+  ]);
   return out.stdout.split("\n").filter((l) => l.trim() !== "");
 }
 
@@ -181,3 +187,66 @@ test("cancel: kill-gen ends a running step's process group on the master", { tim
   assert.match(r.stderr, /ended without recording a result/);
   assert.deepEqual(ansibleProcessesOnMaster(), []);
 });
+
+test(
+  "F7: a VM whose SSH dies after basic fails UNREACHABLE; the master's later steps do not fail because of it",
+  { timeout: 600_000 },
+  async () => {
+    const inf = infrastructure(
+      {
+        f7front: "- tasks:\n  - name: Front step 1\n    copy: dest=/opt/im-test/f7-front-1 content=one\n",
+        f7wn2: "- tasks:\n  - name: Worker step 1\n    copy: dest=/opt/im-test/f7-wn2 content=x\n",
+        f7front2: "- tasks:\n  - name: Front step 2\n    copy: dest=/opt/im-test/f7-front-2 content=two\n",
+      },
+      [
+        { system: "front", configure: "f7front", step: 1 },
+        { system: "wn2", configure: "f7wn2", step: 1 },
+        { system: "front", configure: "f7front2", step: 2 },
+      ],
+    );
+    const plan = contextualizationPlan(inf.doc, inf.vms);
+    assert.ok(!plan.disabled);
+    if (plan.disabled) return;
+    const master = selectMaster(inf.vms);
+    const g = genDir(inf, 5);
+    installGeneration(rig, g, { ...staticFiles(inf, plan, 5), ...dynamicFiles(inf, plan, master, 5) }, 900);
+    const results = new Map<string, { ok: boolean; skipped: boolean; log: string }>();
+    for (const stage of plan.stages) {
+      await Promise.all(
+        stage.perVm.map(async (p) => {
+          const vm = inf.vms.find((v) => v.id === p.vmId)!;
+          const r = await runStepOnMaster(rig, g, p.vmId, inventoryHost(vm)!, stage.name, p.tasks);
+          assert.equal(r.status, 0, `${stage.name} vm ${p.vmId}: ${r.stderr}`);
+          const parsed = parseStepOutput(r.stdout);
+          assert.ok(parsed.result, r.stdout);
+          results.set(`${p.vmId}-${stage.name}`, {
+            ok: parsed.result.ok,
+            skipped: parsed.result.skipped,
+            log: parsed.log,
+          });
+        }),
+      );
+      if (stage.name === "basic") {
+        assert.equal(results.get("2-basic")?.ok, true, results.get("2-basic")?.log);
+        // wn2 goes away: its sshd and every session it serves (the master's ControlPersist link too)
+        const ns = rig.workers[1]!.ns;
+        const pids = spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).stdout.trim().split(/\s+/);
+        for (const pid of pids)
+          if (pid !== "" && readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "sshd")
+            process.kill(Number(pid), "SIGKILL");
+      }
+    }
+    const lost = results.get("2-main")!;
+    assert.equal(lost.ok, false);
+    assert.match(lost.log, /UNREACHABLE!/);
+    assert.match(lost.log, /Contextualization failed at task main_.* \(exit 4\)/);
+    assert.deepEqual([results.get("2-step1")?.ok, results.get("2-step1")?.skipped], [false, true]);
+    for (const key of ["0-main", "0-step1", "0-step2", "1-main"])
+      assert.equal(
+        results.get(key)?.ok,
+        true,
+        `${key} must not fail because of wn2:\n${results.get(key)?.log}`,
+      );
+    assert.equal(readFileSync(join(rig.master.root, "opt/im-test/f7-front-2"), "utf8"), "two");
+  },
+);

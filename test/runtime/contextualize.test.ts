@@ -1,4 +1,8 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { validateGraph } from "../../compiler/graph/index.js";
 import type { ContextualizeInput, LoweredVm } from "../../compiler/plan/driver.js";
@@ -14,6 +18,7 @@ import { DEFAULT_SETTINGS, type CtxtInfrastructure } from "../../runtime/context
 import { parseDnsName } from "../../runtime/contextualize/names.js";
 import { galaxyRequirements, packagesOf } from "../../runtime/contextualize/playbooks.js";
 import { headerPlay, mergeRecipe } from "../../runtime/contextualize/recipe-merge.js";
+import { hostKeyFingerprint, normalizeHostKey, probeSsh } from "../../runtime/contextualize/ssh-probe.js";
 import { contextualizationPlan } from "../../runtime/contextualize/stages.js";
 import { vmFromSystem } from "../../runtime/contextualize/vms.js";
 import { parse } from "yaml";
@@ -436,4 +441,100 @@ test("graph: disabled contextualization and no master give no nodes and say why"
   const out = c.lower(input);
   assert.deepEqual(out.nodes, []);
   assert.match(JSON.stringify(out.outputs), /No correct Master VM found/);
+});
+
+test("graph: the server's probe waits for the master, captures its host key and verifies a recorded one", () => {
+  const inf = infra([{ system: "front", configure: "front", step: 1 }]);
+  const input = loweredInput(inf);
+  const serverKey = {
+    privateKey: "-----BEGIN RSA PRIVATE KEY-----\nserverkeybody\n-----END RSA PRIVATE KEY-----\n",
+    publicKey: "ssh-rsa AAAA server",
+  };
+  const lower = (hostKeys?: Record<number, string>) =>
+    new CommandContextualizer({
+      generation: 2,
+      serverKey,
+      bundleRoot: "/srv/ctxt",
+      waitProbe: "server",
+      settings: { waitSshAccessTimeout: 45 },
+      ...(hostKeys ? { hostKeys } : {}),
+    }).lower(input);
+  const out = lower();
+  const byId = new Map(out.nodes.map((n) => [n.id, n]));
+  const wait = byId.get("ctxt-wait-master")!;
+  assert.equal(wait.type, "command:local:Command");
+  assert.match(String(wait.args.create), /ssh-probe-cli\.(js|ts)'$/);
+  for (const s of [SECRET_PW, "serverkeybody"]) assert.ok(!String(wait.args.create).includes(s));
+  // stdin: one secret interpolation whose text, once resolved, is the probe's JSON request
+  const stdin = wait.args.stdin as { secret: { interpolate: unknown[] } };
+  const text = stdin.secret.interpolate
+    .map((p) => (typeof p === "string" ? p : (p as { secret: string }).secret))
+    .join("");
+  const request = JSON.parse(text) as Record<string, unknown>;
+  assert.deepEqual(
+    { ...request, privateKey: "…" },
+    {
+      host: "192.0.2.10",
+      port: 22,
+      user: "cloudadm",
+      password: SECRET_PW,
+      privateKey: "…",
+      timeoutSeconds: 45,
+      label: "the master VM front (VM 0)",
+    },
+  );
+  assert.equal(request.privateKey, serverKey.privateKey, "newlines survive the JSON escaping");
+  const captured = { ref: "ctxt-wait-master", prop: "stdout" };
+  // The command provider ignores host keys: no connection pretends to pin one.
+  for (const n of out.nodes) assert.ok(!JSON.stringify(n.args.connection ?? {}).includes("hostKey"), n.id);
+  assert.deepEqual(byId.get("ctxt-bootstrap")!.options?.dependsOn, ["ctxt-wait-master"]);
+  assert.deepEqual((out.outputs?.ctxt as { hostKeys?: unknown }).hostKeys, { "0": captured });
+  const graph = {
+    version: 1 as const,
+    nodes: [...input.nodes, ...out.nodes],
+    outputs: { vms: {}, shared: { securityGroups: {}, networks: {}, subnets: {} }, vmSecrets: {} },
+  };
+  assert.equal(validateGraph(graph).length, graph.nodes.length);
+
+  // A key recorded at first contact: the probe verifies it before anything else runs.
+  const pinnedKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinned";
+  const pinned = new Map(lower({ 0: pinnedKey }).nodes.map((n) => [n.id, n]));
+  const pinnedStdin = JSON.stringify(pinned.get("ctxt-wait-master")!.args.stdin);
+  assert.ok(pinnedStdin.includes(`"expectedHostKey\\":\\"${pinnedKey}`), pinnedStdin);
+  // The default (compiled projects) keeps the provider's own dialing and captures nothing.
+  const remote = new CommandContextualizer({ generation: 2, serverKey, bundleRoot: "/srv/ctxt" }).lower(
+    input,
+  );
+  assert.equal(remote.nodes.find((n) => n.id === "ctxt-wait-master")!.type, "command:remote:Command");
+  assert.equal((remote.outputs?.ctxt as { hostKeys?: unknown }).hostKeys, undefined);
+});
+
+test("ssh probe: fingerprints as ssh-keygen prints them; a closed port ends with the timeout message", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "probe-key-"));
+  try {
+    spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "c", "-f", join(dir, "k")]);
+    const pub = readFileSync(join(dir, "k.pub"), "utf8");
+    const listed = spawnSync("ssh-keygen", ["-l", "-f", join(dir, "k.pub")], { encoding: "utf8" }).stdout;
+    assert.equal(listed.split(" ")[1], hostKeyFingerprint(pub));
+    assert.equal(normalizeHostKey(`|1|abc|def ${pub}`), pub.split(" ").slice(0, 2).join(" "));
+    assert.equal(normalizeHostKey("garbage"), undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const r = await probeSsh({
+    host: "127.0.0.1",
+    port: 1,
+    user: "u",
+    password: "pw-secret",
+    timeoutSeconds: 2,
+    retrySeconds: 1,
+  });
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  assert.equal(r.code, 3);
+  assert.match(
+    r.message,
+    /Timeout waiting SSH access \(gave up after [\d.]+ s of 2 s to u@127\.0\.0\.1:1; last error: dial tcp 127\.0\.0\.1:1: connection refused\)/,
+  );
+  assert.ok(!r.message.includes("pw-secret"));
 });

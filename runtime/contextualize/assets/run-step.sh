@@ -26,12 +26,30 @@ finish() {
   echo "run-step: step $STAGE of VM $VM ended without recording a result" >&2
   exit 3
 }
-follow() { # print the log from its start while the worker runs
-  tail -n +1 -s 0.5 --pid="$1" -f "$LOG" 2>/dev/null
+# The command's stdout is kept in the stack state: at most CAP bytes of the log go there, the first
+# half live and, once the step ended, the last half after a marker naming what was dropped (§2.9).
+CAP="$(cat "$G/stdout_cap" 2>/dev/null || echo 1048576)"
+HALF=$((CAP / 2))
+follow() { # print the log from its start while the worker runs, up to HALF bytes
+  tail -n +1 -s 0.5 --pid="$1" -f "$LOG" 2>/dev/null | head -c "$HALF"
+}
+rest() { # after the step: the part of the log not printed live, capped
+  size="$(wc -c < "$LOG" 2>/dev/null || echo 0)"
+  if [ "$size" -gt "$CAP" ]; then
+    printf '\n[... %s bytes of output dropped: the full log (%s bytes) is %s on the master ...]\n' \
+      "$((size - 2 * HALF))" "$size" "$LOG"
+    tail -c "$HALF" "$LOG"
+  elif [ "$size" -gt "$HALF" ]; then
+    tail -c +"$((HALF + 1))" "$LOG"
+  fi
 }
 
-if [ -f "$RUN/$STAGE.rc" ]; then cat "$LOG" 2>/dev/null; finish; fi
-if alive "$PIDF"; then follow "$(cut -d' ' -f1 "$PIDF")"; finish; fi
+if [ -f "$RUN/$STAGE.rc" ]; then head -c "$HALF" "$LOG" 2>/dev/null; rest; finish; fi
+if alive "$PIDF"; then
+  follow "$(cut -d' ' -f1 "$PIDF")"
+  while alive "$PIDF"; do sleep 1; done
+  rest; finish
+fi
 
 if ! ANSIBLE_CONFIG="$G/ansible.cfg" ansible-inventory -i "$G/hosts" --host "$HOST" >/dev/null 2>&1; then
   echo "run-step: host $HOST (VM $VM) is not in the inventory of generation $GEN" >&2
@@ -43,4 +61,5 @@ W=$!
 printf '%s %s\n' "$W" "$(starttime "$W")" > "$PIDF"
 follow "$W"
 wait "$W" 2>/dev/null
+rest
 finish
