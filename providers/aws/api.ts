@@ -6,6 +6,7 @@ import {
   DescribeAddressesCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand,
   DescribeSnapshotsCommand,
   DescribeSpotPriceHistoryCommand,
   DescribeSubnetsCommand,
@@ -168,6 +169,16 @@ export function apiDiscovery(api: Ec2Api, imageFilters: Record<string, string> =
       return api.call("DescribeAddresses", region, async (c) => {
         const out = await c.send(new DescribeAddressesCommand({ PublicIps: [ip] }));
         return out.Addresses?.[0]?.AllocationId ?? null;
+      });
+    },
+    async securityGroup(region, vpcId, name) {
+      return api.call("DescribeSecurityGroups", region, async (c) => {
+        const out = await c.send(
+          new DescribeSecurityGroupsCommand({
+            Filters: [filter("group-name", name), filter("vpc-id", vpcId)],
+          }),
+        );
+        return out.SecurityGroups?.[0]?.GroupId ?? null;
       });
     },
     async spotZone(region, instanceType) {

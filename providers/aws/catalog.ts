@@ -12,7 +12,8 @@
  *         "elasticIps": {"54.10.20.30": "eipalloc-0123"},  // every allocated elastic IP (others are not)
  *         "spotZones": {"t3.micro": "us-east-1b"},  // cheapest zone per instance type (spot VMs)
  *         "snapshots": {"my-data": "snap-0123"},    // Name tag → snapshot (disk.N.image.url names)
- *         "volumes": {"my-vol": "vol-0123"}         // Name tag → volume
+ *         "volumes": {"my-vol": "vol-0123"},        // Name tag → volume
+ *         "securityGroups": {"vpc-0a1b2c3d/web": "sg-0123"}  // every existing group as <vpc-id>/<name>
  *       }
  *     }
  *   }
@@ -33,6 +34,7 @@ export interface Ec2RegionCatalog {
   spotZones?: Record<string, string>;
   snapshots?: Record<string, string>;
   volumes?: Record<string, string>;
+  securityGroups?: Record<string, string>;
 }
 
 function isMap(v: JsonValue | undefined): v is Record<string, JsonValue> {
@@ -82,7 +84,7 @@ export function readEc2Catalog(catalog: CloudCatalog, cloudId: string): Record<s
       if (!ok) throw new Ec2CatalogError(cloudId, `'${at}.images' must be a list of {uri, name}`);
       r.images = (body.images as { uri: string; name: string }[]).map((i) => ({ uri: i.uri, name: i.name }));
     }
-    for (const key of ["elasticIps", "spotZones", "snapshots", "volumes"] as const) {
+    for (const key of ["elasticIps", "spotZones", "snapshots", "volumes", "securityGroups"] as const) {
       const m = stringMap(body[key], `${at}.${key}`, cloudId);
       if (m !== undefined) r[key] = m;
     }
@@ -111,6 +113,11 @@ export function catalogDiscovery(catalog: CloudCatalog, cloudId: string): Ec2Dis
       const known = regions[region]?.elasticIps;
       if (known === undefined) return undefined;
       return known[ip] ?? null;
+    },
+    async securityGroup(region, vpcId, name) {
+      const known = regions[region]?.securityGroups;
+      if (known === undefined) return undefined;
+      return known[`${vpcId}/${name}`] ?? null;
     },
     async spotZone(region, type) {
       return regions[region]?.spotZones?.[type];

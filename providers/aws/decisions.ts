@@ -13,6 +13,8 @@ export interface RegionDecisions {
   created?: { vpcCidr: string; subnets: Record<string, string> };
   /** Fixed public IPs → elastic IP allocation ids. */
   elasticIps?: Record<string, string>;
+  /** `sg_name` groups in existing VPCs: `<vpc-id>/<name>` → id of the group that already exists, or "" (none: ours). */
+  existingGroups?: Record<string, string>;
   /** Spot VMs without `availability_zone`: instance type → cheapest zone. */
   spotZones?: Record<string, string>;
   /** `disk.N.image.url` Name tags → snapshot or volume id. */

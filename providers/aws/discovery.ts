@@ -16,6 +16,8 @@ export interface Ec2Discovery {
   subnetCidrs(region: string): Promise<string[] | undefined>;
   images(region: string): Promise<ImageEntry[] | undefined>;
   elasticIp(region: string, ip: string): Promise<string | null | undefined>;
+  /** The id of the security group named `name` in `vpcId` (an `sg_name` that may already exist). */
+  securityGroup(region: string, vpcId: string, name: string): Promise<string | null | undefined>;
   spotZone(region: string, instanceType: string): Promise<string | null | undefined>;
   namedDisk(
     region: string,

@@ -250,7 +250,8 @@ function securityGroups(
 ) {
   const suffix = `sg-${region}-${vpcKey(p.vpc)}`;
   const vpcId = vpcIdValue(ctx, p, region, facts);
-  const groups: string[] = [];
+  /** Group values for `vpcSecurityGroupIds`: our groups by reference, existing ones by id. */
+  const groups: GraphValue[] = [];
   const sharedParent = component(ctx, "im:index:Shared", sharedName(ctx.cloudKey));
   const shared = sharedName(ctx.cloudKey, suffix);
   if (!ctx.b.has(shared)) {
@@ -269,8 +270,17 @@ function securityGroups(
     });
     groupRules(ctx, shared, sharedParent, [], region);
   }
-  groups.push(shared);
+  groups.push(ref(shared, "id"));
   for (const net of vmNets) {
+    const sgName = stringFeature(net.features, "sg_name");
+    if (p.vpc.kind === "existing" && sgName !== undefined && sgName !== "") {
+      const existing = facts.existingGroups?.[`${p.vpc.vpcId}/${sgName}`];
+      if (existing === undefined) throw new Ec2PlanError(`Security group ${sgName} was not planned`);
+      if (existing !== "") {
+        groups.push(existing);
+        continue;
+      }
+    }
     const id = networkName(ctx.cloudKey, net.id, suffix);
     if (!ctx.b.has(id)) {
       const parent = component(ctx, "im:index:Network", networkName(ctx.cloudKey, net.id));
@@ -289,7 +299,7 @@ function securityGroups(
       });
       groupRules(ctx, id, parent, ingressRules(net), region);
     }
-    groups.push(id);
+    groups.push(ref(id, "id"));
   }
   return groups;
 }
@@ -369,7 +379,7 @@ function lowerVm(ctx: Ctx, vm: PlannedVm, dec: CloudDecisions, lopts: Ec2LowerOp
     instanceType: instanceTypeOf(vm, lopts.instanceTypes),
     region,
     subnetId,
-    vpcSecurityGroupIds: groups.map((g) => ref(g, "id")),
+    vpcSecurityGroupIds: groups,
     associatePublicIpAddress: associate,
     userData: userDataOf(vm, ctx.doc, publicKey, user),
     tags: instanceTags(fs, d.name, lopts.imUser),

@@ -29,7 +29,7 @@ import { isAwsImageUrl, parseAwsImageUrl } from "./image-url.js";
 import type { InstanceType } from "./instance-types.js";
 import { requirementsOf, selectInstanceType } from "./instance-type-selection.js";
 import { ed25519KeyPair, uuidFrom } from "./keys.js";
-import { connectedNetworks, isCreatedNetwork, placementNeeds } from "./networks.js";
+import { connectedNetworks, isCreatedNetwork, placement, placementNeeds } from "./networks.js";
 
 export const DEFAULT_USERNAME = "cloudadm";
 export const SPOT_NEEDS_OS = "Error launching the image: spot instances need the OS defined in the RADL";
@@ -181,6 +181,19 @@ export async function planEc2Cloud(
       if (found === null) throw new Ec2PlanError("No VPC.subnet specified and no VPC default found.");
       facts.defaultVpc = found.vpcId;
       facts.defaultSubnet = found.subnetId;
+    }
+    // D2: a group named by `sg_name` that already exists in an existing VPC is used, never managed.
+    const p = placement(vm.concrete, doc, facts);
+    for (const net of connectedNetworks(vm.concrete, doc)) {
+      const sgName = stringFeature(net.features, "sg_name");
+      if (p.vpc.kind !== "existing" || sgName === undefined || sgName === "") continue;
+      const key = `${p.vpc.vpcId}/${sgName}`;
+      if (facts.existingGroups?.[key] !== undefined) continue;
+      const vpcId = p.vpc.vpcId;
+      const id = await need(a, `whether security group ${sgName} exists in ${vpcId}`, (x) =>
+        x.securityGroup(d.region, vpcId, sgName),
+      );
+      facts.existingGroups = { ...(facts.existingGroups ?? {}), [key]: id ?? "" };
     }
     for (const n of nics(fs)) {
       const net = findNetwork(doc, n.connection);

@@ -10,6 +10,7 @@ import {
   AllocateAddressCommand,
   AssociateAddressCommand,
   CreateImageCommand,
+  CreateSecurityGroupCommand,
   CreateSnapshotCommand,
   CreateTagsCommand,
   CreateVolumeCommand,
@@ -96,9 +97,16 @@ test("Plan discovers the default VPC and subnet, free CIDRs, elastic IPs and nam
   await ec2.send(
     new CreateTagsCommand({ Resources: [snap.SnapshotId!], Tags: [{ Key: "Name", Value: "moto-data" }] }),
   );
+  const vpcs = await ec2.send(
+    new DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] }),
+  );
+  const defaultVpc = vpcs.Vpcs![0]!.VpcId!;
+  const sg = await ec2.send(
+    new CreateSecurityGroupCommand({ GroupName: "users-web", Description: "the user's", VpcId: defaultVpc }),
+  );
   const plan = await planWithApi(
     `
-network publica (outbound = 'yes' and outports = '80')
+network publica (outbound = 'yes' and outports = '80' and sg_name = 'users-web')
 network privada (create = 'yes')
 system front (
   net_interface.0.connection = 'publica' and net_interface.0.ip = '${eip.PublicIp}' and
@@ -112,10 +120,7 @@ deploy wn 1
     "discovery",
   );
   const facts = (plan.clouds[0]!.decisions as unknown as CloudDecisions).regions["us-east-1"]!;
-  const vpcs = await ec2.send(
-    new DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] }),
-  );
-  const defaultVpc = vpcs.Vpcs![0]!.VpcId!;
+  assert.deepEqual(facts.existingGroups, { [`${defaultVpc}/users-web`]: sg.GroupId });
   const subnets = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets!;
   const firstDefault = subnets
     .filter((s) => s.VpcId === defaultVpc)

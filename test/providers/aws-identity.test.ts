@@ -18,6 +18,7 @@ import { SPOT_NEEDS_OS } from "../../providers/aws/plan.js";
 import {
   AMI_URL,
   AWS_ACCESS_KEY,
+  AWS_CATALOG,
   AWS_AUTH,
   AWS_SECRET_KEY,
   ec2Drivers,
@@ -291,4 +292,27 @@ deploy store 1`),
   assert.equal(numberFeature(store, "disk.0.free_size", "G"), 475);
   assert.equal(plan.vms.find((v) => v.system === "store")!.decisions.generatedKey !== undefined, true);
   assert.equal(plan.vms.find((v) => v.system === "gpu")!.decisions.generatedKey, undefined);
+});
+
+test("an sg_name group that already exists is used by id and never managed (D2); a new one is ours", async () => {
+  const text = (sg: string) => `network publica (outbound = 'yes' and sg_name = '${sg}' and outports = '80')
+system s ( net_interface.0.connection = 'publica' and disk.0.image.url = '${AMI_URL}' )
+deploy s 1`;
+  const regions = (AWS_CATALOG.regions as Record<string, Record<string, unknown>>)["us-east-1"]!;
+  const catalog = {
+    regions: { "us-east-1": { ...regions, securityGroups: { "vpc-0default/existing-web": "sg-0exists" } } },
+  } as never;
+  const existing = await ec2Graph(text("existing-web"), { catalog });
+  const server = existing.nodes.find((n) => n.id === "vm-0-server")!;
+  assert.ok((server.args.vpcSecurityGroupIds as unknown[]).includes("sg-0exists"));
+  assert.ok(!existing.nodes.some((n) => n.id.startsWith("net-") && n.type.startsWith("aws:")));
+  const fresh = await ec2Graph(text("new-web"), { catalog });
+  const groups = fresh.nodes.filter((n) => n.type === "aws:ec2/securityGroup:SecurityGroup");
+  assert.deepEqual(groups.map((g) => g.args.name).sort(), ["im-inf-golden", "new-web"]);
+  await assert.rejects(
+    ec2Graph(text("existing-web")),
+    (e: unknown) =>
+      e instanceof DiscoveryNeededError &&
+      e.message.includes("whether security group existing-web exists in vpc-0default"),
+  );
 });
