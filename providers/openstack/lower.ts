@@ -38,6 +38,7 @@ import {
   type VmNic,
 } from "./networks.js";
 import { DEFAULT_USERNAME } from "./plan.js";
+import { vmProxy } from "./proxy.js";
 
 class Builder {
   readonly nodes: GraphNode[] = [];
@@ -401,14 +402,16 @@ function lowerVm(ctx: Ctx, vm: PlannedVm): VmLowering {
       ready.push(assoc);
       nicOut.push({ radlNet, ip: address, kind: "floating" });
       publicIp ??= address;
-    } else {
-      nicOut.push({ radlNet, kind: "dropped" });
     }
+    // a dropped NIC (§4.3 step 4) has no address and is left out
   }
 
   const host = publicIp ?? privateIp!;
   const port = sshPort(vm.concrete, ctx.doc);
   const connection: SshConnectionSpec = { host, port, user };
+  // A VM without a public address is reached through its network's proxy_host, when there is one.
+  const proxy = publicIp === undefined ? vmProxy(vm.concrete, ctx.doc) : undefined;
+  if (proxy !== undefined) connection.proxy = proxy;
   const secrets: LoweredVm["secrets"] = {};
   if (privateKey !== undefined) {
     connection.privateKey = secret(privateKey);
@@ -428,7 +431,7 @@ function lowerVm(ctx: Ctx, vm: PlannedVm): VmLowering {
     desiredPower: vm.desiredPower,
     nics: nicOut,
     outports: [],
-    ssh: { host, port, user },
+    ssh: { host, port, user, ...(proxy !== undefined ? { viaProxy: String(proxy.host) } : {}) },
   };
   return {
     lowered: {

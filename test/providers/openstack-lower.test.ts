@@ -9,15 +9,21 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { GraphNode } from "../../compiler/graph/types.js";
-import { removeVms, resizeVm } from "../../compiler/plan/index.js";
+import { removeVms, resizeVm, setDesiredPower, type CloudCatalog } from "../../compiler/plan/index.js";
 import { system } from "../compiler/plan-support.js";
-import { OpenStackAuthDataError, VOMS_NOT_SUPPORTED } from "../../providers/openstack/index.js";
+import {
+  OpenStackAuthDataError,
+  OpenStackDriver,
+  VOMS_NOT_SUPPORTED,
+} from "../../providers/openstack/index.js";
 import {
   HAND_RADLS,
   OST_AUTH,
+  OST_CATALOG,
   OST_HOST,
   OST_PASSWORD,
   lowerOst,
+  ostAuth,
   planOst,
 } from "../support/openstack-fixtures.js";
 import { assertOstGolden, runOstUnderMocks } from "../support/openstack-golden.js";
@@ -144,5 +150,63 @@ test("§10: VOMS proxies and incomplete auth lines are refused with the IM's tex
       e instanceof OpenStackAuthDataError &&
       e.message ===
         "No correct auth data has been specified to OpenStack: username, password and tenant or proxy",
+  );
+});
+
+test("power: stopping a VM changes only its server, to powerState shutoff", async () => {
+  const v1 = await planOst(HAND_RADLS["public-private-fip"]!);
+  const g1 = lowerOst(v1);
+  const stopped = lowerOst(setDesiredPower(v1, [1], "stopped"));
+  const changed = stopped.nodes.filter((n) => JSON.stringify(n) !== JSON.stringify(byId(g1.nodes).get(n.id)));
+  assert.deepEqual(
+    changed.map((n) => [n.id, n.args.powerState]),
+    [["vm-1-server", "shutoff"]],
+  );
+  assert.equal(stopped.outputs.vms["1"]!.desiredPower, "stopped");
+});
+
+test("a private VM is reached through its network's proxy_host; a cloud without pools drops private NICs of public VMs", async () => {
+  const radl = `network pub (outbound = 'yes')
+network priv (proxy_host = 'ssh://jump:jump-pw@bastion.example.org:2222' and proxy_key = 'PROXY-KEY')
+system a (net_interface.0.connection = 'pub' and net_interface.1.connection = 'priv' and disk.0.image.url = 'ost://${OST_HOST}/img-ubuntu')
+system b (net_interface.0.connection = 'priv' and disk.0.image.url = 'ost://${OST_HOST}/img-ubuntu')
+deploy a 1
+deploy b 1
+`;
+  const noPools = {
+    ...OST_CATALOG,
+    networks: [
+      ...(OST_CATALOG.networks as { external?: boolean }[]).filter((n) => n.external !== true),
+      { id: "net-prov", name: "provider", subnets: [{ id: "sub-prov", cidr: "158.42.105.0/24" }] },
+    ],
+  };
+  const plan = await planOst(radl, { catalog: noPools as CloudCatalog });
+  const lowered = new OpenStackDriver().lower({
+    plan,
+    cloud: plan.clouds[0]!,
+    vms: plan.vms,
+    credentials: ostAuth()[0]!,
+  });
+  const [a, b] = lowered.vms;
+  assert.deepEqual(
+    a!.output.nics.map((n) => n.radlNet),
+    ["pub"],
+  );
+  assert.equal(a!.connection?.proxy, undefined);
+  assert.deepEqual(b!.connection?.proxy, {
+    host: "bastion.example.org",
+    port: 2222,
+    user: "jump",
+    password: { secret: "jump-pw" },
+    privateKey: { secret: "PROXY-KEY" },
+  });
+  assert.equal(b!.output.ssh.viaProxy, "bastion.example.org");
+  assert.ok(!JSON.stringify(b!.output).includes("jump-pw"));
+  const ports = lowered.nodes.filter((n) => n.type === "openstack:networking/port:Port").map((n) => n.id);
+  assert.deepEqual(ports, ["vm-0-nic-0", "vm-1-nic-0"]);
+  const serverA = lowered.nodes.find((n) => n.id === "vm-0-server")!;
+  assert.equal(
+    JSON.stringify(serverA.args.networks),
+    JSON.stringify([{ port: { ref: "vm-0-nic-0", prop: "id" } }]),
   );
 });
