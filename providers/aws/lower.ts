@@ -382,7 +382,7 @@ function lowerVm(ctx: Ctx, vm: PlannedVm, dec: CloudDecisions, lopts: Ec2LowerOp
     vpcSecurityGroupIds: groups,
     associatePublicIpAddress: associate,
     userData: userDataOf(vm, ctx.doc, publicKey, user),
-    tags: instanceTags(fs, d.name, lopts.imUser),
+    tags: instanceTags(vm, d.name, lopts.imUser),
     rootBlockDevice: {
       volumeType: root.volumeType,
       deleteOnTermination: true,

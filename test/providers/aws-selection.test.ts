@@ -11,7 +11,6 @@ import { parseAwsImageUrl } from "../../providers/aws/image-url.js";
 import { INSTANCE_TYPES, type InstanceType } from "../../providers/aws/instance-types.js";
 import { requirementsOf, selectInstanceType } from "../../providers/aws/instance-type-selection.js";
 import { ingressRules, parseProviderId } from "../../providers/aws/networks.js";
-import { parseInstanceTags } from "../../providers/aws/tags.js";
 import { radl } from "../support/aws-fixtures.js";
 
 function systemFeatures(body: string) {
@@ -211,8 +210,7 @@ test("user data: users entry, non-22 SSH port, merge_how; a recipe mapping is me
   assert.equal(cloudInitUserData({ recipe: script, sshPort: 2222, user: "u", publicKey: "k" }), script);
 });
 
-test("instance_tags parsing and disks: root size/type, data disks with a device only, sources", () => {
-  assert.deepEqual(parseInstanceTags("a=1, b = two,broken,=x"), { a: "1", b: "two" });
+test("disks: root size/type, data disks with a device only, sources", () => {
   const fs = systemFeatures(
     "disk.0.size = 30G and disk.0.type = 'gp3' and " +
       "disk.1.size = 10G and disk.1.device = 'hdb' and disk.1.type = 'io1' and " +
