@@ -94,13 +94,3 @@ export function blockDevices(fs: FeatureSet, image: OpenStackImage): BlockDevice
   }
   return out;
 }
-
-/** §10 warnings: `disk.N.device` cannot be honoured at boot time. */
-export function deviceWarnings(fs: FeatureSet): string[] {
-  return dataDisks(fs)
-    .filter((d) => d.device !== undefined)
-    .map(
-      (d) =>
-        `disk.${d.index}.device is not honoured by OpenStack at boot time; actual device reported after launch`,
-    );
-}
