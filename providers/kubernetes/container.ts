@@ -3,7 +3,7 @@
  * the concrete system. Pure functions.
  */
 import { numberFeature, stringFeature } from "../../compiler/features.js";
-import type { FeatureSet, SystemSec } from "../../compiler/ir.js";
+import type { FeatureSet } from "../../compiler/ir.js";
 import { numberAsWritten } from "../../compiler/plan/system-features.js";
 
 /** `cpu.count` as Python's str() prints it (`2`, `0.5`, `2.0` for a float literal). */
@@ -67,23 +67,10 @@ export function isPrivileged(fs: FeatureSet): boolean {
   return stringFeature(fs, "docker.privileged") === "yes";
 }
 
-/** `instance_tags` (`k=v,k2=v2`) as the IM's get_instance_tags reads them. */
-export function instanceTags(fs: FeatureSet): Record<string, string> {
-  const text = stringFeature(fs, "instance_tags");
-  const tags: Record<string, string> = {};
-  if (text === undefined || text === "") return tags;
-  for (const pair of text.split(",")) {
-    const [key, value] = pair.split("=");
-    if (key === undefined || value === undefined) continue;
-    tags[key.trim()] = value.trim();
-  }
-  return tags;
-}
-
 /** Deployment labels: `name=<pod>` plus the tags, their values stripped of punctuation (§2.4). */
-export function deploymentLabels(system: SystemSec, pod: string): Record<string, string> {
+export function deploymentLabels(tags: Record<string, string>, pod: string): Record<string, string> {
   const labels: Record<string, string> = { name: pod };
-  for (const [k, v] of Object.entries(instanceTags(system.features))) {
+  for (const [k, v] of Object.entries(tags)) {
     labels[k] = v.replace(/[!"#$%&'()*+,/:;<=>?@[\\\]^`{|}~ ]/g, "").replace(/^[_-]+/, "");
   }
   return labels;

@@ -10,6 +10,7 @@ import type { GraphNode, GraphValue, VmOutputSpec } from "../../compiler/graph/t
 import { ref, secret } from "../../compiler/graph/values.js";
 import type { CloudSlice, LoweredCloud, LoweredVm, SshConnectionSpec } from "../../compiler/plan/driver.js";
 import { credentials, findNetwork, nics } from "../../compiler/plan/system-features.js";
+import { vmTags } from "../../compiler/plan/instance-tags.js";
 import { isPublicNetwork } from "../../compiler/system-view.js";
 import type { PlannedCloud, PlannedVm } from "../../compiler/plan/types.js";
 import { vmComponentId, vmComponentNode, vmSecrets } from "../driver-common.js";
@@ -206,7 +207,7 @@ function lowerVm(
     "server",
     "kubernetes:apps/v1:Deployment",
     {
-      metadata: metadata(pod, namespace, deploymentLabels(system, pod)),
+      metadata: metadata(pod, namespace, deploymentLabels(vmTags(vm), pod)),
       spec: {
         replicas,
         selector: { matchLabels: { name: pod } },

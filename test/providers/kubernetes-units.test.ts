@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { loadValidRadl } from "../../compiler/load.js";
+import { radlInstanceTags } from "../../compiler/plan/instance-tags.js";
 import {
   buildKubeconfig,
   kubernetesCredentials,
@@ -126,11 +127,17 @@ test("container: resources as the IM writes them, environment, command, labels",
   });
   assert.deepEqual(commandAndArgs(system("s", { command: "run" }).features), { command: ["run"] });
   assert.deepEqual(commandAndArgs(system("s", {}).features), {});
-  assert.deepEqual(deploymentLabels(system("s", { instance_tags: "owner=ana@upv.es, team=_a b,bad" }), "s"), {
-    name: "s",
-    owner: "anaupv.es",
-    team: "ab",
-  });
+  assert.deepEqual(
+    deploymentLabels(
+      radlInstanceTags(system("s", { instance_tags: "owner=ana@upv.es, team=_a b,bad" }).features),
+      "s",
+    ),
+    {
+      name: "s",
+      owner: "anaupv.es",
+      team: "ab",
+    },
+  );
 });
 
 test("volumes: PVCs, ConfigMaps and Secrets while disk.N.mount_path is set", () => {
