@@ -5,6 +5,7 @@
  * and router interface (plus the `im-<inf>` router when no existing one has a public gateway);
  * per VM one port per NIC, the server, and floating IPs for public sides served by a pool.
  */
+import { vmTags } from "../../compiler/plan/instance-tags.js";
 import { contextualizationPlan } from "../../compiler/context-plan.js";
 import { stringFeature } from "../../compiler/features.js";
 import {
@@ -244,15 +245,6 @@ function cloudNetwork(ctx: Ctx, net: NetworkSec, choice: NetChoice): void {
   ctx.nets.set(net.id, { networkId: ref(network, "id"), subnetId: ref(subnet, "id"), rif });
 }
 
-function instanceTags(fs: PlannedVm["concrete"]["features"]): Record<string, string> {
-  const tags: Record<string, string> = {};
-  for (const part of (stringFeature(fs, "instance_tags") ?? "").split(",")) {
-    const eq = part.indexOf("=");
-    if (eq > 0) tags[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
-  }
-  return tags;
-}
-
 /** The planned flavour; a resize (AlterVM) that named another `instance_type` changes it in place (§4.6). */
 function flavorArg(
   fs: PlannedVm["concrete"]["features"],
@@ -345,7 +337,7 @@ function lowerVm(ctx: Ctx, vm: PlannedVm): VmLowering {
       user,
       ...(publicKey !== undefined ? { publicKey } : {}),
     }),
-    metadata: instanceTags(fs),
+    metadata: vmTags(vm),
     configDrive: false,
     powerState: vm.desiredPower === "stopped" ? "shutoff" : "active",
     vendorOptions: { ignoreResizeConfirmation: false },
