@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import type { Contextualizer, DriverLookup } from "../compiler/plan/index.js";
-import { driverRegistry } from "../providers/registry.js";
+import type { VmTagSettings } from "../compiler/plan/index.js";
+import { driverRegistry, type DriverSettings } from "../providers/registry.js";
 import { StackManager } from "../stacks/stack-manager.js";
 import { authenticatorFromConfig } from "./auth/index.js";
 import { ensureSecretFile, loadPulumiPassphrase, type ImConfig } from "./config/index.js";
@@ -65,11 +67,14 @@ export async function startServers(config: ImConfig, options: StartOptions = {})
     // A server restarted on the same data directory is the same server: it takes back its own
     // unfinished jobs at once instead of waiting for its old lease to expire.
     const serverId = ensureSecretFile(join(config.dataDir, "server-id"), "DATA_DIR", () => randomUUID());
+    // The service URL is known once REST listens; the object is read at each plan.
+    const vmTags: VmTagSettings = vmTagSettingsFromConfig(config);
     const service = new ImService({
       serverId,
       store,
       stacks,
-      drivers: options.drivers ?? driverRegistry(),
+      drivers: options.drivers ?? driverRegistry([], driverSettingsFromConfig(config)),
+      vmTags,
       authenticator: authenticatorFromConfig(config),
       bootMode: im.BOOT_MODE,
       vmInfoUpdateFrequency: im.VM_INFO_UPDATE_FREQUENCY,
@@ -105,6 +110,12 @@ export async function startServers(config: ImConfig, options: StartOptions = {})
       const address = rest.server.address() as AddressInfo;
       const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
       restUrl = `${https ? "https" : "http"}://${host}:${address.port}`;
+      vmTags.serviceUrl = publicRestUrl(
+        https !== undefined,
+        im.REST_ADDRESS,
+        address.port,
+        im.REST_ROOT_PATH,
+      );
     }
     if (im.ACTIVATE_XMLRPC) {
       xmlrpc = await startXmlRpcServer(service, {
@@ -168,4 +179,39 @@ export function contextualizationConfig(config: ImConfig): ContextualizationConf
     settings,
     ...(interval !== undefined ? { logIntervalSeconds: interval } : {}),
   };
+}
+
+/** im.cfg → what the drivers are told: `[OpenNebula]` template texts, VERIFI_SSL. */
+export function driverSettingsFromConfig(config: ImConfig): DriverSettings {
+  const one = config.openNebula;
+  return {
+    openNebula: {
+      templateContext: one.TEMPLATE_CONTEXT,
+      templateOther: one.TEMPLATE_OTHER,
+      ...(one.IMAGE_UNAME !== "" ? { imageUname: one.IMAGE_UNAME } : {}),
+    },
+    verifySsl: config.im.VERIFI_SSL,
+  };
+}
+
+/** im.cfg's VM_TAG_* tag names (unset ones add no tag). */
+export function vmTagSettingsFromConfig(config: ImConfig): VmTagSettings {
+  const im = config.im;
+  const name = (value: string | undefined) => (value === undefined || value === "" ? undefined : value);
+  const settings: VmTagSettings = {};
+  const username = name(im.VM_TAG_USERNAME);
+  const infId = name(im.VM_TAG_INF_ID);
+  const imUrl = name(im.VM_TAG_IM_URL);
+  const marker = name(im.VM_TAG_IM);
+  if (username !== undefined) settings.username = username;
+  if (infId !== undefined) settings.infId = infId;
+  if (imUrl !== undefined) settings.imUrl = imUrl;
+  if (marker !== undefined) settings.im = marker;
+  return settings;
+}
+
+/** The REST API's URL as VMs should see it: the machine's name when bound to every address. */
+function publicRestUrl(https: boolean, address: string, port: number, rootPath: string): string {
+  const host = address === "0.0.0.0" || address === "::" || address === "" ? hostname() : address;
+  return `${https ? "https" : "http"}://${host}:${port}${rootPath}`;
 }

@@ -21,6 +21,7 @@ import {
   liveVms,
   lowerPlan,
   planDeployment,
+  type VmTagSettings,
   planFromJson,
   planToJson,
   removeVms,
@@ -31,6 +32,7 @@ import {
   type DeploymentPlan,
   type DriverLookup,
   type PlannedCloud,
+  type PlannedVm,
   type PowerState,
 } from "../../compiler/plan/index.js";
 import { printRadl } from "../../compiler/print.js";
@@ -88,6 +90,8 @@ export interface ImServiceOptions {
   vmInfoUpdateErrorGracePeriod?: number;
   /** MAX_SIMULTANEOUS_LAUNCHES, MAX_VM_FAILS, DELAY_BETWEEN_VM_RETRIES (api/operations/launch.ts). */
   launchLimits?: Partial<LaunchLimits>;
+  /** im.cfg's VM_TAG_* names and the service URL, for the tags of newly planned VMs. */
+  vmTags?: VmTagSettings;
   /** Identifies this server's jobs and lease; default a random UUID. */
   serverId?: string;
 }
@@ -135,6 +139,7 @@ export class ImService {
   private readonly refreshSeconds: number;
   private readonly graceSeconds: number;
   private readonly launchLimits: LaunchLimits;
+  private readonly vmTags: VmTagSettings | undefined;
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly readPlans = new Map<string, { text: string; plan: DeploymentPlan }>();
   private readonly background = new Set<Promise<unknown>>();
@@ -150,6 +155,7 @@ export class ImService {
     this.refreshSeconds = options.vmInfoUpdateFrequency ?? 10;
     this.graceSeconds = options.vmInfoUpdateErrorGracePeriod ?? 120;
     this.launchLimits = { ...DEFAULT_LAUNCH_LIMITS, ...options.launchLimits };
+    this.vmTags = options.vmTags;
     this.serverId = options.serverId ?? randomUUID();
     this.ctxt = options.contextualization
       ? new ContextualizationJobs(
@@ -597,7 +603,7 @@ export class ImService {
     const auth = ctx.credentials.find((a) => a.type === cloud.type) ?? { type: cloud.type };
     try {
       if (!driver?.reboot) throw new Error(`the ${planned.connector} connector cannot reboot VMs`);
-      await driver.reboot(planned, { cloud, auth });
+      await driver.reboot(withInstanceId(planned, vm.id), { cloud, auth });
     } catch (err) {
       throw new OperationFailedError(`Error rebooting the VM: ${messageOf(err)}`);
     }
@@ -623,7 +629,7 @@ export class ImService {
     let url: string;
     try {
       if (!driver?.snapshot) throw new Error(`the ${planned.connector} connector cannot take snapshots`);
-      url = await driver.snapshot(planned, disk, imageName, { cloud, auth });
+      url = await driver.snapshot(withInstanceId(planned, vm.id), disk, imageName, { cloud, auth });
     } catch (err) {
       throw new OperationFailedError(`Error creating snapshot: ${messageOf(err)}`);
     }
@@ -909,7 +915,11 @@ export class ImService {
   }
 
   private plan(input: Omit<Parameters<typeof planDeployment>[0], "drivers">): Promise<DeploymentPlan> {
-    return planDeployment({ ...input, drivers: this.drivers }).catch((err: unknown) => {
+    return planDeployment({
+      ...input,
+      drivers: this.drivers,
+      ...(this.vmTags === undefined ? {} : { vmTags: this.vmTags }),
+    }).catch((err: unknown) => {
       throw err instanceof ApiError ? err : new OperationFailedError(messageOf(err));
     });
   }
@@ -939,7 +949,7 @@ export class ImService {
       const auth = ctx.credentials.find((a) => a.type === cloud?.type);
       if (!planned || !cloud || !driver?.readBack || !auth) continue;
       try {
-        updates.set(vm.im_id, (await driver.readBack(planned, { cloud, auth })).state);
+        updates.set(vm.im_id, (await driver.readBack(withInstanceId(planned, vm.id), { cloud, auth })).state);
       } catch {
         // §4.2 step 4: a failed read-back keeps the last state until the last successful one is
         // older than VM_INFO_UPDATE_ERROR_GRACE_PERIOD; then the VM reads `unknown`
@@ -1381,4 +1391,13 @@ function formatDateTime(d: Date): string {
 function messageOf(err: unknown): string {
   if (err instanceof RadlPulumiError || err instanceof Error) return err.message;
   return String(err);
+}
+
+/**
+ * The planned VM as drivers act on it: with the cloud's instance id (known only after the launch,
+ * from the stack outputs stored in the VM record) when the plan did not choose one itself.
+ */
+function withInstanceId(planned: PlannedVm, instanceId: string | null): PlannedVm {
+  if (instanceId === null || planned.decisions.instanceId !== undefined) return planned;
+  return { ...planned, decisions: { ...planned.decisions, instanceId } };
 }
