@@ -11,7 +11,7 @@ const root = mkdtempSync(join(tmpdir(), "server-settings-"));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 const configOf = (env: Record<string, string>) =>
-  loadConfig({ root, installRoot: root, systemFile: join(root, "none.cfg"), env, cwd: root });
+  loadConfig({ installRoot: root, systemFile: join(root, "none.cfg"), env, cwd: root });
 
 test("VM_TAG_* names reach planning; unset or empty names give no tag", () => {
   assert.deepEqual(vmTagSettingsFromConfig(configOf({})), {});
