@@ -8,14 +8,19 @@ const TOKEN = /__IMREF_(\d+)__/g;
 
 export class Placeholders {
   private readonly values: GraphValue[] = [];
+  /** JSON of each value → its index: equal values share one token, found in constant time. */
+  private readonly indexOf = new Map<string, number>();
 
   /** A constant string stays itself; anything else gets a token. */
   text(value: GraphValue): string {
     if (typeof value === "string") return value;
-    const i = this.values.findIndex((v) => JSON.stringify(v) === JSON.stringify(value));
-    if (i >= 0) return `__IMREF_${i}__`;
-    this.values.push(value);
-    return `__IMREF_${this.values.length - 1}__`;
+    const key = JSON.stringify(value);
+    let i = this.indexOf.get(key);
+    if (i === undefined) {
+      i = this.values.push(value) - 1;
+      this.indexOf.set(key, i);
+    }
+    return `__IMREF_${i}__`;
   }
 
   /** The text itself when it has no token, else an interpolation of its parts. */
