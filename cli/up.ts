@@ -89,7 +89,8 @@ Exit status: 0 deployed, 1 invalid input or failed operation, 2 usage error or u
     const input = await readDeploymentArgs("up", args, io);
     if (!input) return EXIT_INVALID;
     const layer = await loadStackLayer();
-    const { contextualize, launchGraph } = await import("../stacks/contextualization-run.js");
+    const { contextualize, launchGraph, recordedHostKeys } =
+      await import("../stacks/contextualization-run.js");
     const store = await layer.DeploymentStore.configured();
     const prepared = await layer.prepareDeployment(store, { ...input, drivers: layer.driverRegistry() });
     const manager = await layer.StackManager.open();
@@ -100,13 +101,15 @@ Exit status: 0 deployed, 1 invalid input or failed operation, 2 usage error or u
         const onEvent = progressPrinter(io);
         // Launching and contextualizing are two ups (spec contextualization.md §2.10). A plan that
         // did not change has a new generation of nothing: its single up re-runs no playbook.
+        let launched: Record<string, number> | undefined;
         if (prepared.changed) {
-          await layer.applyDeployment(
+          const launch = await layer.applyDeployment(
             manager,
             store,
             { ...prepared, graph: launchGraph(prepared.graph) },
             { signal, onEvent, message: "radl up (launch)" },
           );
+          launched = launch.summary.resourceChanges as Record<string, number> | undefined;
         } else {
           await store.write(prepared.record);
         }
@@ -118,6 +121,10 @@ Exit status: 0 deployed, 1 invalid input or failed operation, 2 usage error or u
           maxTimeSeconds: maxTime === 0 || maxTime.value <= 0 ? 7200 : maxTime.value,
         });
         if (ctxt.cancelled) throw new OperationCancelledError(input.stack, "up");
+        const hostKeys = recordedHostKeys(ctxt.up?.outputs);
+        if (Object.keys(hostKeys).length > 0) {
+          await store.write({ ...prepared.record, hostKeys: { ...prepared.record.hostKeys, ...hostKeys } });
+        }
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
         const outputs = ctxt.up?.outputs ?? {};
         const vms = Object.keys((outputs.vms?.value ?? {}) as object).length;
@@ -127,7 +134,7 @@ Exit status: 0 deployed, 1 invalid input or failed operation, 2 usage error or u
         }
         if (!ctxt.ok) io.err(indent("contextualization", ctxt.infrastructureLog));
         io.out(
-          `Stack ${input.stack}: ${formatChanges(ctxt.up?.summary.resourceChanges)}; ${vms} VMs; ` +
+          `Stack ${input.stack}: ${formatChanges(bothUps(launched, ctxt.up?.summary.resourceChanges))}; ${vms} VMs; ` +
             `${ctxt.stepsRun} contextualization steps run (${seconds} s)\n`,
         );
         const allConfigured = ctxt.ok && [...ctxt.vms.values()].every((v) => v.configured);
@@ -142,4 +149,20 @@ Exit status: 0 deployed, 1 invalid input or failed operation, 2 usage error or u
 function indent(title: string, text: string): string {
   const lines = text.trimEnd().split("\n").slice(-40);
   return `${title}:\n${lines.map((l) => `    ${l}`).join("\n")}\n`;
+}
+
+/**
+ * The changes of the launch `up` (when there was one) plus what the contextualization `up` changed
+ * on top: resources the launch already counted are not counted again as unchanged.
+ */
+function bothUps(
+  launch: Record<string, number> | undefined,
+  ctxt: Record<string, number> | undefined,
+): Record<string, number> | undefined {
+  if (launch === undefined) return ctxt;
+  const total = { ...launch };
+  for (const [op, count] of Object.entries(ctxt ?? {})) {
+    if (op !== "same") total[op] = (total[op] ?? 0) + count;
+  }
+  return total;
 }

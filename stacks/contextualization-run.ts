@@ -349,3 +349,15 @@ export function contextualize(
 ): Promise<ContextualizationOutcome> {
   return new ContextualizationRun(stack, graph, options).run(manager);
 }
+
+/** The host keys the probe recorded in this run (`outputs.ctxt.hostKeys`), by VM id. */
+export function recordedHostKeys(
+  outputs: Record<string, { value: unknown }> | undefined,
+): Record<string, string> {
+  const ctxt = outputs?.ctxt?.value as { hostKeys?: Record<string, unknown> } | undefined;
+  const keys: Record<string, string> = {};
+  for (const [vm, key] of Object.entries(ctxt?.hostKeys ?? {})) {
+    if (typeof key === "string" && key.trim() !== "") keys[vm] = key.trim();
+  }
+  return keys;
+}

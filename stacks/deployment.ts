@@ -36,6 +36,8 @@ export interface DeploymentRecord {
   /** Contextualization generation: grows when the plan changes, so unchanged `up`s re-run nothing. */
   generation: number;
   serverKey: ServerKey;
+  /** Host keys the server's SSH probe recorded at first contact, by VM id (verified later, §2.7). */
+  hostKeys?: Record<string, string>;
 }
 
 export class DeploymentRecordError extends StackLayerError {
@@ -140,11 +142,14 @@ export async function prepareDeployment(
     plan: planJson,
     generation: previous === undefined ? 1 : changed ? previous.generation + 1 : previous.generation,
     serverKey: previous?.serverKey ?? generateServerKey(),
+    ...(previous?.hostKeys ? { hostKeys: previous.hostKeys } : {}),
   };
   const contextualizer = new CommandContextualizer({
     generation: record.generation,
     serverKey: record.serverKey,
     bundleRoot: join(store.dataDir, "bundles"),
+    waitProbe: "server",
+    hostKeys: Object.fromEntries(Object.entries(record.hostKeys ?? {}).map(([k, v]) => [Number(k), v])),
   });
   const lowered = lowerPlanDetailed(plan, input.drivers, { contextualizer, auth: input.auth });
   contextualizer.writeBundle({ plan, vms: lowered.vms, nodes: lowered.graph.nodes });

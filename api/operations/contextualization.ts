@@ -18,7 +18,11 @@ import { lowerPlanDetailed, type DeploymentPlan, type DriverLookup } from "../..
 import { CommandContextualizer } from "../../runtime/contextualize/graph.js";
 import type { CtxtSettings } from "../../runtime/contextualize/model.js";
 import { generateServerKey, type ServerKey } from "../../runtime/contextualize/server-key.js";
-import { ContextualizationRun, type ContextualizationSnapshot } from "../../stacks/contextualization-run.js";
+import {
+  ContextualizationRun,
+  recordedHostKeys,
+  type ContextualizationSnapshot,
+} from "../../stacks/contextualization-run.js";
 import type { StackManager } from "../../stacks/stack-manager.js";
 import type { InfrastructureRecord, JobRecord, JsonObject } from "../store/index.js";
 import { logLine, type InfData } from "./record.js";
@@ -38,6 +42,8 @@ export interface CtxtRecordState {
   /** c(v) of VMs whose configure generation is older than g (Reconfigure with a VM list). */
   configureGenerations: Record<string, number>;
   serverKey: ServerKey;
+  /** Host keys recorded at first contact by the server's SSH probe, by VM id (§2.7): verified later. */
+  hostKeys?: Record<string, string>;
   /** Epoch seconds when the current generation's run started (deadline after a restart). */
   startedAt?: number;
 }
@@ -115,6 +121,7 @@ export class ContextualizationJobs {
       generation,
       configureGenerations,
       serverKey: previous?.serverKey ?? generateServerKey(`radl-pulumi-${infId}`),
+      ...(previous?.hostKeys ? { hostKeys: previous.hostKeys } : {}),
       startedAt: Math.floor(Date.now() / 1000),
     };
     await this.host.write(
@@ -211,6 +218,9 @@ export class ContextualizationJobs {
       serverKey: state.serverKey,
       bundleRoot: this.config.bundleRoot,
       settings: this.config.settings ?? {},
+      // The server probes SSH itself: clear errors for F1/F2 and the master's host key pinned.
+      waitProbe: "server",
+      hostKeys: Object.fromEntries(Object.entries(state.hostKeys ?? {}).map(([k, v]) => [Number(k), v])),
       ...(typeof data.vm_master === "number" ? { previousMaster: data.vm_master } : {}),
     });
     const lowered = lowerPlanDetailed(plan, this.host.drivers, { contextualizer, auth });
@@ -284,16 +294,22 @@ export class ContextualizationJobs {
       await writing;
     }
     const master = info?.master;
-    await this.host.write(infId, (d) => {
-      applyLogs(d, outcome);
-      d.configured = outcome.ok;
-      if (typeof master === "number") d.vm_master = master;
-      for (const vm of d.vm_list) {
-        if (vm.destroy || vm.id === null) continue;
-        const result = outcome.vms.get(vm.im_id);
-        vm.configured = result ? result.configured === true : outcome.ok;
-      }
-    });
+    const seen = recordedHostKeys(outcome.up?.outputs);
+    const hostKeys = { ...(state.hostKeys ?? {}), ...seen };
+    await this.host.write(
+      infId,
+      (d) => {
+        applyLogs(d, outcome);
+        d.configured = outcome.ok;
+        if (typeof master === "number") d.vm_master = master;
+        for (const vm of d.vm_list) {
+          if (vm.destroy || vm.id === null) continue;
+          const result = outcome.vms.get(vm.im_id);
+          vm.configured = result ? result.configured === true : outcome.ok;
+        }
+      },
+      Object.keys(seen).length > 0 ? { ctxt: { ...state, hostKeys } as unknown as JsonObject } : undefined,
+    );
     await this.host.jobState(
       job,
       outcome.cancelled ? "cancelled" : outcome.ok ? "succeeded" : "failed",
