@@ -244,7 +244,8 @@ export function makeCompileCommand(drivers?: DriverLookup, options: CompileComma
   return {
     name: "compile",
     summary: "write a RADL file as a standalone Pulumi project (GitOps)",
-    usage: "radl compile FILE --auth AUTHFILE -o DIR [--cloud ID] [--stack NAME] [--catalog FILE] [--check]",
+    usage:
+      "radl compile FILE --auth AUTHFILE -o DIR [--cloud ID] [--stack NAME] [--catalog FILE] [--check | --set-config]",
     details: `Plans FILE with the clouds of AUTHFILE exactly as the server and "radl up" do, and writes
 the resources as a standalone Pulumi TypeScript project into DIR: Pulumi.yaml, package.json (pinned
 SDK versions), tsconfig.json, index.ts with one explicit resource per line of the graph, README.md.
@@ -262,6 +263,11 @@ lists. The same input always gives the same bytes.
                    credentials, and compile fails naming what it could not discover.
   --check          write nothing; exit 1 and print the differences when DIR is not what would be
                    written (node_modules, bin, Pulumi.<stack>.yaml and package-lock.json are ignored)
+  --set-config     also create (or select) stack NAME for DIR in the Pulumi backend radl up uses
+                   (PULUMI_BACKEND_URL, default a file backend under IM_DATA_DIR; its passphrase)
+                   and set every config key there: AUTHFILE's credentials and the values compile
+                   generated (contextualization key, secret texts), secret ones encrypted. With a
+                   file backend they land in DIR/Pulumi.<stack>.yaml; nothing else is deployed.
 
 When planning waits on the clouds for more than a second, a line on stderr says so; Ctrl-C then
 stops it (nothing is written).
@@ -277,7 +283,10 @@ date, 2 usage error, unreadable input or unwritable DIR, 130 cancelled with Ctrl
         stack: { type: "string" },
         check: { type: "boolean" },
         catalog: { type: "string" },
+        "set-config": { type: "boolean" },
       });
+      if (values.check && values["set-config"])
+        throw new UsageError("--check and --set-config do not go together", "compile");
       if (positionals.length !== 1) throw new UsageError("exactly one FILE is needed", "compile");
       if (values.auth === undefined) throw new UsageError("--auth AUTHFILE is needed", "compile");
       if (values.out === undefined) throw new UsageError("-o DIR is needed", "compile");
@@ -326,13 +335,24 @@ date, 2 usage error, unreadable input or unwritable DIR, 130 cancelled with Ctrl
         return EXIT_INVALID;
       }
       await writeProject(values.out, project.files);
+      const setConfig = values["set-config"] === true;
       io.out(
         `wrote ${Object.keys(project.files).length} files to ${values.out}` +
-          (project.config.length > 0
+          (project.config.length > 0 && !setConfig
             ? `; config keys to set: ${project.config.map((k) => k.key).join(", ")}`
             : "") +
           "\n",
       );
+      if (setConfig) {
+        const { StackManager } = await import("../stacks/stack-manager.js");
+        const manager = await StackManager.open({ recover: false });
+        try {
+          await manager.writeStackConfig(values.out, stack, project.config);
+        } finally {
+          await manager.close();
+        }
+        io.out(`stack ${stack}: ${project.config.length} config keys set\n`);
+      }
       return EXIT_OK;
     },
   };

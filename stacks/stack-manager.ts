@@ -495,6 +495,30 @@ export class StackManager {
     }
   }
 
+  /**
+   * For a standalone project (`radl compile --set-config`): creates or selects `stack` with
+   * `projectDir` as its workspace (its own Pulumi.yaml) in this backend, and sets `entries` as the
+   * stack's config, secret ones encrypted with the backend's passphrase. With a file backend the
+   * values land in `<projectDir>/Pulumi.<stack>.yaml`. Runs no program and changes no resource.
+   */
+  async writeStackConfig(
+    projectDir: string,
+    stack: string,
+    entries: readonly { key: string; value: string; secret: boolean }[],
+  ): Promise<void> {
+    validateStackName(stack);
+    // the project's own Pulumi.yaml, not the server's project settings
+    const { projectSettings: _server, ...options } = this.workspaceOptions(projectDir);
+    const handle = await LocalWorkspace.createOrSelectStack(
+      { stackName: stack, workDir: projectDir },
+      options,
+    );
+    if (entries.length === 0) return;
+    await handle.setAllConfig(
+      Object.fromEntries(entries.map((e) => [e.key, { value: e.value, secret: e.secret }])),
+    );
+  }
+
   private async stackHandle(stack: string, create: boolean): Promise<Stack> {
     const cached = this.stacks.get(stack);
     if (cached) return cached;
