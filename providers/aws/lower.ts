@@ -18,7 +18,7 @@ import type { PlannedVm } from "../../compiler/plan/types.js";
 import { isPublicNetwork } from "../../compiler/system-view.js";
 import { vmComponentId, vmComponentNode } from "../driver-common.js";
 import { ec2Credentials } from "./auth.js";
-import { cloudInitUserData } from "./cloud-init.js";
+import { cloudInitUserData } from "../cloud-init.js";
 import { cloudDecisions, vmDecisions, type CloudDecisions, type RegionDecisions } from "./decisions.js";
 import { launchDisks, rootDisk } from "./disks.js";
 import { Ec2PlanError, NoInstanceTypeError } from "./errors.js";

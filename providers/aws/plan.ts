@@ -28,7 +28,7 @@ import { Ec2PlanError } from "./errors.js";
 import { isAwsImageUrl, parseAwsImageUrl } from "./image-url.js";
 import type { InstanceType } from "./instance-types.js";
 import { requirementsOf, selectInstanceType } from "./instance-type-selection.js";
-import { ed25519KeyPair, uuidFrom } from "./keys.js";
+import { ed25519KeyPair, uuidFrom } from "../generated-keys.js";
 import { connectedNetworks, isCreatedNetwork, placement, placementNeeds } from "./networks.js";
 
 export const DEFAULT_USERNAME = "cloudadm";

@@ -1,6 +1,6 @@
 /** The stored decisions (D1) of one OpenStack VM and one OpenStack cloud, as plain JSON. */
 import type { JsonValue, PlannedCloud, PlannedVm } from "../../compiler/plan/types.js";
-import type { SshKeyPair } from "./keys.js";
+import type { SshKeyPair } from "../generated-keys.js";
 import type { NetworkDecisions } from "./networks.js";
 
 export interface VmDecisions {

@@ -24,7 +24,7 @@ import { credentials, findNetwork, sshPort } from "../../compiler/plan/system-fe
 import type { PlannedCloud, PlannedVm } from "../../compiler/plan/types.js";
 import { vmComponentId, vmComponentNode } from "../driver-common.js";
 import { openStackAuth } from "./auth.js";
-import { cloudInitUserData } from "./cloud-init.js";
+import { cloudInitUserData } from "../cloud-init.js";
 import { cloudDecisions, vmDecisions, type CloudDecisions } from "./decisions.js";
 import { blockDevices } from "./disks.js";
 import { OpenStackPlanError } from "./errors.js";

@@ -24,7 +24,7 @@ import type { OpenStackDiscovery, OstImage, OstNetwork } from "./discovery.js";
 import { OpenStackAuthError, OpenStackPlanError } from "./errors.js";
 import { flavorRequirements, gpuOf, selectFlavor, type Flavor } from "./flavors.js";
 import { imageUri, isOpenStackUrl, parseOpenStackUrl, urlMatchesServer } from "./image-url.js";
-import { generatedKeyPair, uuidFrom } from "./keys.js";
+import { ed25519KeyPair, uuidFrom } from "../generated-keys.js";
 import { groupName, planNetworks, usedNetworks, type NetworkDecisions } from "./networks.js";
 
 export const DEFAULT_USERNAME = "cloudadm";
@@ -165,7 +165,7 @@ export function planOpenStackVm(
     name: `${instanceName(vm.concrete)}-${uuidFrom(random)}`,
   };
   if (creds.publicKey === undefined && creds.privateKey === undefined)
-    d.generatedKey = generatedKeyPair(random);
+    d.generatedKey = ed25519KeyPair(random);
   return d;
 }
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { ec2Credentials } from "../../providers/aws/auth.js";
 import { cidrRange, freeCidr, spanningCidr } from "../../providers/aws/cidr.js";
-import { cloudInitUserData, DEFAULT_MERGE_HOW } from "../../providers/aws/cloud-init.js";
+import { cloudInitUserData, DEFAULT_MERGE_HOW } from "../../providers/cloud-init.js";
 import { launchDisks, rootDisk } from "../../providers/aws/disks.js";
 import { Ec2AuthDataError, Ec2ImageUrlError, Ec2PlanError } from "../../providers/aws/errors.js";
 import { parseAwsImageUrl } from "../../providers/aws/image-url.js";

@@ -1,7 +1,8 @@
 /**
- * User data (providers.md §1.3 get_cloud_init_data, §2.3), without the reverse-tunnel step our first
- * release leaves out: the system's `cloud_init` recipe (a shell script is returned as it is), a
- * runcmd that moves sshd to a non-22 port, a `users` entry with the public key, and merge_how.
+ * User data of the IaaS drivers (providers.md §1.3 get_cloud_init_data, §2.3) without the
+ * reverse-tunnel step (the command route is not supported, im-api.md §9.5): the
+ * system's `cloud_init` recipe (a shell script is returned as it is), a runcmd moving sshd to a
+ * non-22 port, a `users` entry with the public key, and merge_how.
  */
 import { parse, stringify } from "yaml";
 
@@ -15,10 +16,6 @@ export interface CloudInitInput {
   publicKey?: string;
 }
 
-function isMapping(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 export function cloudInitUserData(input: CloudInitInput): string {
   let config: Record<string, unknown> = {};
   if (input.recipe !== undefined && input.recipe.trim() !== "") {
@@ -28,8 +25,8 @@ export function cloudInitUserData(input: CloudInitInput): string {
     } catch {
       parsed = undefined;
     }
-    if (!isMapping(parsed)) return input.recipe;
-    config = parsed;
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return input.recipe;
+    config = parsed as Record<string, unknown>;
   }
   if (input.sshPort !== 22) {
     const runcmd = Array.isArray(config.runcmd) ? [...(config.runcmd as unknown[])] : [];
@@ -45,6 +42,7 @@ export function cloudInitUserData(input: CloudInitInput): string {
       name: input.user,
       sudo: "ALL=(ALL) NOPASSWD:ALL",
       lock_passwd: true,
+      "ssh-import-id": input.user,
       homedir: `/opt/${input.user}`,
       "ssh-authorized-keys": [input.publicKey.trim()],
     });

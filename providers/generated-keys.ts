@@ -1,10 +1,10 @@
 /**
- * Plan-time key material from the plan's RandomSource (D1): an Ed25519 SSH key pair derived from 32
- * random bytes (deviation: the IM generates RSA, which cannot be derived reproducibly) and the UUID
- * of gen_instance_name.
+ * Plan-time key material of the drivers (EC2, OpenStack) from the plan's RandomSource, so a seeded plan is reproducible (D1):
+ * an Ed25519 SSH key pair (deviation: the IM generates RSA; Ed25519 can be derived from 32 random
+ * bytes, RSA cannot) and the UUID of gen_instance_name.
  */
 import { createPrivateKey, createPublicKey } from "node:crypto";
-import type { RandomSource } from "../../compiler/plan/types.js";
+import type { RandomSource } from "../compiler/plan/types.js";
 
 const PKCS8_ED25519_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 
@@ -15,24 +15,28 @@ function sshString(buf: Buffer): Buffer {
 }
 
 export interface SshKeyPair {
+  /** `ssh-ed25519 AAAA… <comment>` */
   publicKey: string;
+  /** PKCS#8 PEM (OpenSSH and Go's x/crypto/ssh read it). */
   privateKey: string;
 }
 
-export function generatedKeyPair(random: RandomSource): SshKeyPair {
+export function ed25519KeyPair(random: RandomSource, comment = "im-generated"): SshKeyPair {
+  const seed = Buffer.from(random.bytes(32));
   const key = createPrivateKey({
-    key: Buffer.concat([PKCS8_ED25519_PREFIX, Buffer.from(random.bytes(32))]),
+    key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
     format: "der",
     type: "pkcs8",
   });
   const raw = Buffer.from(createPublicKey(key).export({ format: "jwk" }).x!, "base64url");
   const blob = Buffer.concat([sshString(Buffer.from("ssh-ed25519")), sshString(raw)]);
   return {
-    publicKey: `ssh-ed25519 ${blob.toString("base64")} im-generated`,
+    publicKey: `ssh-ed25519 ${blob.toString("base64")} ${comment}`,
     privateKey: key.export({ format: "pem", type: "pkcs8" }).toString(),
   };
 }
 
+/** A version-4-shaped UUID from 16 random bytes. */
 export function uuidFrom(random: RandomSource): string {
   const b = Buffer.from(random.bytes(16));
   b[6] = (b[6]! & 0x0f) | 0x40;
