@@ -33,13 +33,15 @@ const document = doc({
   deploys: [deploy("front", 2), deploy("keyed", 1)],
 });
 
-test("the registry knows Dummy and DeployedNode by auth type", () => {
+test("the registry knows every connector with a lowering by auth type; extra drivers replace them", () => {
   assert.deepEqual(
     builtinDrivers().map((d) => d.type),
-    ["Dummy", "DeployedNode"],
+    ["Dummy", "DeployedNode", "OpenStack", "EC2", "Kubernetes", "OpenNebula"],
   );
   assert.ok(driverRegistry().get("Dummy") instanceof DummyDriver);
-  assert.equal(driverRegistry().get("EC2"), undefined);
+  assert.equal(driverRegistry().get("GCE"), undefined);
+  const replacement = new DummyDriver();
+  assert.equal(driverRegistry([replacement]).get("Dummy"), replacement);
 });
 
 test("Dummy accepts any system and defaults the credentials as the IM does", async () => {
