@@ -172,7 +172,7 @@ test("radl help lists compile", async () => {
   assert.equal(help.status, 0);
   assert.match(
     help.stdout,
-    /radl compile FILE --auth AUTHFILE -o DIR \[--cloud ID\] \[--stack NAME\] \[--catalog FILE\] \[--check\]/,
+    /radl compile FILE --auth AUTHFILE -o DIR \[--cloud ID\] \[--stack NAME\] \[--catalog FILE\] \[--check \| --set-config\]/,
   );
 });
 
