@@ -2,14 +2,10 @@
  * Instance-type selection (providers.md §3.2): the cheapest catalogue entry that satisfies every
  * requirement; on equal prices the later entry wins (the IM compares with `<=`). Pure.
  */
-import { boundValue, stringFeature } from "../../compiler/features.js";
-import type { Comparator, FeatureSet } from "../../compiler/ir.js";
+import { stringFeature } from "../../compiler/features.js";
+import type { FeatureSet } from "../../compiler/ir.js";
+import { constraintsOf, globMatches, holds, type Constraint } from "../size-requirements.js";
 import { INSTANCE_TYPES, type InstanceType } from "./instance-types.js";
-
-export interface Constraint {
-  op: Comparator;
-  value: number;
-}
 
 export interface InstanceRequirements {
   /** `cpu.arch`, default `x86_64`. */
@@ -23,23 +19,14 @@ export interface InstanceRequirements {
   instanceType?: string;
 }
 
-/** Every bound of a numeric feature (a `>=` lower and a `<=` upper bound both count), in `unit`. */
-function constraints(fs: FeatureSet, name: string, unit: string): Constraint[] {
-  const v = fs.features.get(name);
-  if (v?.kind !== "number") return [];
-  return [v.lower, v.upper]
-    .filter((b) => b !== undefined)
-    .map((b) => ({ op: b.op, value: boundValue(b, unit) }));
-}
-
 export function requirementsOf(fs: FeatureSet): InstanceRequirements {
   const req: InstanceRequirements = {
     arch: stringFeature(fs, "cpu.arch") ?? "x86_64",
-    cpu: constraints(fs, "cpu.count", ""),
-    memMB: constraints(fs, "memory.size", "M"),
-    diskGB: constraints(fs, "disks.free_size", "G"),
+    cpu: constraintsOf(fs, "cpu.count", ""),
+    memMB: constraintsOf(fs, "memory.size", "M"),
+    diskGB: constraintsOf(fs, "disks.free_size", "G"),
   };
-  const gpus = constraints(fs, "gpu.count", "");
+  const gpus = constraintsOf(fs, "gpu.count", "");
   if (gpus.length > 0) {
     const model = stringFeature(fs, "gpu.model");
     const vendor = stringFeature(fs, "gpu.vendor");
@@ -52,27 +39,6 @@ export function requirementsOf(fs: FeatureSet): InstanceRequirements {
   const type = stringFeature(fs, "instance_type");
   if (type !== undefined && type !== "") req.instanceType = type;
   return req;
-}
-
-export function holds(actual: number, c: Constraint): boolean {
-  switch (c.op) {
-    case "=":
-      return actual === c.value;
-    case "<":
-      return actual < c.value;
-    case "<=":
-      return actual <= c.value;
-    case ">":
-      return actual > c.value;
-    case ">=":
-      return actual >= c.value;
-  }
-}
-
-function globMatches(pattern: string, name: string): boolean {
-  if (!pattern.includes("*")) return pattern === name;
-  const re = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
-  return new RegExp(`^${re.join(".*")}$`).test(name);
 }
 
 export function satisfies(t: InstanceType, req: InstanceRequirements): boolean {

@@ -3,8 +3,9 @@
  * (price, PCI-passthrough devices, vCPUs, RAM, disk) and the first one meeting every requirement
  * is taken. Pure; the flavour list comes from Nova or a catalogue.
  */
-import { boundValue, stringFeature, yesNoFeature } from "../../compiler/features.js";
-import type { Comparator, FeatureSet } from "../../compiler/ir.js";
+import { stringFeature, yesNoFeature } from "../../compiler/features.js";
+import type { FeatureSet } from "../../compiler/ir.js";
+import { constraintsOf, globMatches, holds, type Constraint } from "../size-requirements.js";
 
 export interface Flavor {
   id: string;
@@ -17,11 +18,6 @@ export interface Flavor {
   disabled?: boolean;
   price?: number;
   extraSpecs?: Record<string, string>;
-}
-
-export interface Constraint {
-  op: Comparator;
-  value: number;
 }
 
 export interface FlavorRequirements {
@@ -37,30 +33,22 @@ export interface FlavorRequirements {
 /** The IM's minimum root disk when the RADL asks for none (§4.2 step 4). */
 export const MIN_ROOT_DISK_GB = 5;
 
-function constraints(fs: FeatureSet, name: string, unit: string): Constraint[] {
-  const v = fs.features.get(name);
-  if (v?.kind !== "number") return [];
-  return [v.lower, v.upper]
-    .filter((b) => b !== undefined)
-    .map((b) => ({ op: b.op, value: boundValue(b, unit) }));
-}
-
 /**
  * Requirements of a system: `cpu.count` (default ≥ 1), `memory.size` in MB, `disks.free_size` in
  * GB. Without `disks.free_size` and `disk.0.size` the flavour's disk must be ≥ 5 GB; with only
  * `disk.0.size` the root disk is a volume of that size (§4.4), so the flavour's disk is free.
  */
 export function flavorRequirements(fs: FeatureSet): FlavorRequirements {
-  const cpu = constraints(fs, "cpu.count", "");
-  let diskGB = constraints(fs, "disks.free_size", "G");
+  const cpu = constraintsOf(fs, "cpu.count", "");
+  let diskGB = constraintsOf(fs, "disks.free_size", "G");
   if (diskGB.length === 0 && !fs.features.has("disk.0.size"))
     diskGB = [{ op: ">=", value: MIN_ROOT_DISK_GB }];
   const req: FlavorRequirements = {
     cpu: cpu.length > 0 ? cpu : [{ op: ">=", value: 1 }],
-    memMB: constraints(fs, "memory.size", "M"),
+    memMB: constraintsOf(fs, "memory.size", "M"),
     diskGB,
   };
-  const gpus = constraints(fs, "gpu.count", "");
+  const gpus = constraintsOf(fs, "gpu.count", "");
   const gpuCount = gpus.length > 0 ? Math.max(...gpus.map((g) => g.value)) : 0;
   if (gpuCount > 0) {
     const vendor = stringFeature(fs, "gpu.vendor");
@@ -72,27 +60,12 @@ export function flavorRequirements(fs: FeatureSet): FlavorRequirements {
     };
   }
   if (yesNoFeature(fs, "cpu.sgx") === true) {
-    const epc = constraints(fs, "cpu.sgx.epc_size", "M")[0];
+    const epc = constraintsOf(fs, "cpu.sgx.epc_size", "M")[0];
     req.sgx = epc !== undefined ? { epcSizeMB: epc.value } : {};
   }
   const type = stringFeature(fs, "instance_type");
   if (type !== undefined && type !== "") req.instanceType = type;
   return req;
-}
-
-export function holds(actual: number, c: Constraint): boolean {
-  switch (c.op) {
-    case "=":
-      return actual === c.value;
-    case "<":
-      return actual < c.value;
-    case "<=":
-      return actual <= c.value;
-    case ">":
-      return actual > c.value;
-    case ">=":
-      return actual >= c.value;
-  }
 }
 
 /** `pci_passthrough:alias` = `name:count[,name:count]`. */
@@ -139,15 +112,6 @@ function sgxFits(f: Flavor, sgx: NonNullable<FlavorRequirements["sgx"]>): boolea
   const specs = Object.entries(f.extraSpecs ?? {}).filter(([k]) => k.toLowerCase().includes("sgx"));
   if (sgx.epcSizeMB === undefined) return specs.some(([, v]) => truthy(v));
   return specs.some(([k, v]) => k.toLowerCase().includes("epc") && Number.parseFloat(v) >= sgx.epcSizeMB!);
-}
-
-export function globMatches(pattern: string, name: string): boolean {
-  if (!/[*?]/.test(pattern)) return pattern === name;
-  const re = pattern
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replaceAll("*", ".*")
-    .replaceAll("?", ".");
-  return new RegExp(`^${re}$`).test(name);
 }
 
 export function flavorFits(f: Flavor, req: FlavorRequirements): boolean {
