@@ -13,7 +13,6 @@
  *
  * Run: node --import tsx bench/ctxt.ts [--sizes 1,5,20]
  */
-import { readFile, readdir } from "node:fs/promises";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { lowerPlanDetailed } from "../compiler/plan/lower.js";
@@ -25,6 +24,7 @@ import { CommandContextualizer } from "../runtime/contextualize/graph.js";
 import { generateServerKey } from "../runtime/contextualize/server-key.js";
 import { StackManager } from "../stacks/stack-manager.js";
 import { radlDocument, requireRig, startRig, type DocSpec, type Rig } from "../test/support/rig.js";
+import { childrenRss } from "./process-rss.js";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -40,38 +40,6 @@ const RECIPE = `- tasks:
   - name: Say hello
     debug: msg="hello from {{inventory_hostname}}"
 `;
-
-/**
- * RSS (bytes) of every descendant of this process, from /proc, except the rig's holder and what runs
- * under it (the "VMs": their sshd, sessions and Ansible are not the server's).
- */
-async function childrenRss(exclude: number): Promise<number> {
-  const parents = new Map<number, number>();
-  const rss = new Map<number, number>();
-  for (const entry of await readdir("/proc")) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      parents.set(pid, Number(fields[1]));
-      rss.set(pid, Number(fields[21]) * 4096);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  let total = 0;
-  for (const [pid, size] of rss) {
-    let p = parents.get(pid);
-    let own = pid !== exclude;
-    while (p && p !== process.pid && p > 1) {
-      if (p === exclude) own = false;
-      p = parents.get(p);
-    }
-    if (p === process.pid && own) total += size;
-  }
-  return total;
-}
 
 function memorySampler(exclude: number) {
   let ours = 0;

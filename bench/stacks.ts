@@ -9,13 +9,14 @@
  *
  * Run: node --import tsx bench/stacks.ts [--runs 5] [--sizes 1,10] [--concurrency 1,4]
  */
-import { mkdir, mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as command from "@pulumi/command";
 import { LocalWorkspace } from "@pulumi/pulumi/automation/index.js";
 import { engineEnv, pulumiCommand } from "../stacks/engine.js";
 import { StackManager } from "../stacks/stack-manager.js";
+import { childrenRss } from "./process-rss.js";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -35,31 +36,6 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** RSS (bytes) of every descendant of this process, from /proc. */
-async function childrenRss(): Promise<number> {
-  const parents = new Map<number, number>();
-  const rss = new Map<number, number>();
-  for (const entry of await readdir("/proc")) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      parents.set(pid, Number(fields[1]));
-      rss.set(pid, Number(fields[21]) * 4096);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  let total = 0;
-  for (const [pid, size] of rss) {
-    let p = parents.get(pid);
-    while (p && p !== process.pid && p > 1) p = parents.get(p);
-    if (p === process.pid) total += size;
-  }
-  return total;
 }
 
 function memorySampler() {
