@@ -20,7 +20,7 @@ function assetsDir(): string {
 /** Bundle path → asset file. */
 export const TOOLS: Readonly<Record<string, string>> = {
   "bin/run-step": "run-step.sh",
-  "bin/stage-worker": "stage-worker.sh",
+  "bin/stage-worker.py": "stage-worker.py",
   "bin/kill-gen": "kill-gen.sh",
   "bin/activate.py": "activate.py",
 };

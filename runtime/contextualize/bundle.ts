@@ -11,7 +11,9 @@ import { buildInventory, infrastructureRadlJson, vaultPassword } from "./invento
 import type { CtxtInfrastructure, CtxtVm } from "./model.js";
 import { galaxyRequirements, playbookFiles } from "./playbooks.js";
 import { dumpYaml } from "./recipe-merge.js";
-import type { ContextualizationPlan } from "./stages.js";
+import { stageGroups } from "./stage-members.js";
+import type { ContextualizationPlan, Stage } from "./stages.js";
+import { inventoryHost } from "./vms.js";
 
 export interface FileSpec {
   content: string;
@@ -141,6 +143,32 @@ export function dynamicFiles(
     const vault = vaultPassword(vm);
     if (vault !== undefined) secret(`secrets/vault-${vm.id}`, vault);
     secret(`host_vars/${host}/secrets.yml`, dumpYaml(vars));
+  }
+  return files;
+}
+
+/**
+ * `stages/<stage>.json`: which VMs share one ansible-playbook run (stage-members.ts). `runsNow` says
+ * whether a VM's node of a stage runs in this generation; VMs left out run alone if their node runs.
+ */
+export function sharedRunFiles(
+  inf: CtxtInfrastructure,
+  plan: Extract<ContextualizationPlan, { disabled: false }>,
+  runsNow: (stage: Stage, vmId: number) => boolean,
+): FileMap {
+  const playbooks = playbookFiles(inf.doc, activeVms(inf, plan), plan.items);
+  const files: FileMap = {};
+  for (const stage of plan.stages) {
+    const groups = stageGroups({
+      stage,
+      vms: inf.vms,
+      playbooks,
+      runsNow: (vmId) => runsNow(stage, vmId),
+      hostOf: inventoryHost,
+      hasVault: (vm) => vaultPassword(vm) !== undefined,
+    });
+    if (groups.length > 0)
+      files[`stages/${stage.name}.json`] = { content: JSON.stringify({ groups }), mode: 0o644 };
   }
   return files;
 }

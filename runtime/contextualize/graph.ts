@@ -14,12 +14,20 @@ import type {
   SshConnectionSpec,
 } from "../../compiler/plan/driver.js";
 import { readAsset } from "./assets.js";
-import { confDir, dynamicFiles, genDir, staticFiles, writeFiles, type FileMap } from "./bundle.js";
+import {
+  confDir,
+  dynamicFiles,
+  genDir,
+  sharedRunFiles,
+  staticFiles,
+  writeFiles,
+  type FileMap,
+} from "./bundle.js";
 import { selectMaster } from "./master.js";
 import { DEFAULT_SETTINGS, type CtxtInfrastructure, type CtxtSettings, type CtxtVm } from "./model.js";
 import { Placeholders } from "./placeholders.js";
 import { galaxyRequirements } from "./playbooks.js";
-import { contextualizationPlan, type ContextualizationPlan } from "./stages.js";
+import { contextualizationPlan, type ContextualizationPlan, type Stage } from "./stages.js";
 import { inventoryHost, vmFromSystem } from "./vms.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -269,7 +277,9 @@ export class CommandContextualizer implements Contextualizer {
     });
     const galaxy = galaxyRequirements(inf.doc, inf.vms);
     const hasGalaxy = galaxy.roles.length + galaxy.collections.length > 0;
-    const dynamic = dynamicFiles(inf, plan, master, g);
+    const runsNow = (stage: Stage, vmId: number): boolean =>
+      stage.radlStep === undefined || (this.options.configureGenerations?.[vmId] ?? g) === g;
+    const dynamic = { ...dynamicFiles(inf, plan, master, g), ...sharedRunFiles(inf, plan, runsNow) };
     const payload = JSON.stringify({ files: dynamic });
     command(
       "ctxt-activate",

@@ -139,10 +139,11 @@ export function galaxyRequirements(doc: RadlDocument, vms: CtxtVm[]): { roles: T
   return { roles, collections };
 }
 
-export function mainPlaybook(system: string, features: FeatureSet): string {
+/** The same text for systems with the same disks and packages, so their VMs share one run (stage-members.ts). */
+export function mainPlaybook(features: FeatureSet): string {
   const tasks: Task[] = [
     {
-      name: `Install the applications requested for ${system}`,
+      name: "Install the requested applications",
       debug: { msg: "Install user requested apps" },
     },
   ];
@@ -182,7 +183,7 @@ export function playbookFiles(doc: RadlDocument, vms: CtxtVm[], items: CtxItem[]
   const systems = [...new Set(vms.map((v) => v.system))];
   for (const system of systems) {
     const vm = vms.find((v) => v.system === system)!;
-    files[`main_${system}_task.yml`] = mainPlaybook(system, vm.features);
+    files[`main_${system}_task.yml`] = mainPlaybook(vm.features);
     files[`main_${system}_task_all.yml`] = allWrapper(`main_${system}_task.yml`);
   }
   for (const c of doc.configures) {

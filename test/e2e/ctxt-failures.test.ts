@@ -1,6 +1,6 @@
 /**
  * Failure cases of spec contextualization.md §4 on the rig, through the generated run-step tools on the
- * master: a playbook failing on one VM (F3: recorded, its later step skipped, other VMs go on), the
+ * master: a playbook failing on one VM of a shared run (F3: recorded, its later step skipped, other VMs go on), the
  * maximum contextualization time (F4: killed, reported, nothing left running), and kill-gen (cancel).
  */
 import assert from "node:assert/strict";
@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { dynamicFiles, genDir, staticFiles } from "../../runtime/contextualize/bundle.js";
+import { dynamicFiles, genDir, sharedRunFiles, staticFiles } from "../../runtime/contextualize/bundle.js";
 import { parseStepOutput } from "../../runtime/contextualize/contmsg.js";
 import { selectMaster } from "../../runtime/contextualize/master.js";
 import { DEFAULT_SETTINGS, type CtxtInfrastructure } from "../../runtime/contextualize/model.js";
@@ -75,17 +75,23 @@ function ansibleProcessesOnMaster(): string[] {
 }
 
 test(
-  "F3: a playbook failing on one VM is recorded, its later step skipped, the others configured",
+  "F3: a playbook failing on one VM of a shared run is recorded, its later step skipped, the others configured",
   { timeout: 600_000 },
   async () => {
+    // wn and wn2 run the same `shared` recipe, so one ansible-playbook serves both (stages/*.json);
+    // it fails on VM 2 only.
     const inf = infrastructure(
       {
-        wn2fail: "- tasks:\n  - name: Fail on purpose\n    command: /bin/false\n",
+        shared:
+          "- tasks:\n  - name: Fail on VM 2\n    command: /bin/false\n    when: IM_NODE_NUM | int == 2\n" +
+          "  - name: Mark the worker\n    file: path=/opt/im-test state=directory\n" +
+          "  - copy: dest=/opt/im-test/shared-{{IM_NODE_NUM}} content=x\n",
         wn2later: "- tasks:\n  - name: Never here\n    copy: dest=/opt/im-test/wn2-later content=x\n",
       },
       [
         { system: "front", configure: "front", step: 1 },
-        { system: "wn2", configure: "wn2fail", step: 1 },
+        { system: "wn", configure: "shared", step: 1 },
+        { system: "wn2", configure: "shared", step: 1 },
         { system: "wn", configure: "wn", step: 2 },
         { system: "wn2", configure: "wn2later", step: 2 },
       ],
@@ -95,7 +101,18 @@ test(
     if (plan.disabled) return;
     const master = selectMaster(inf.vms);
     const g = genDir(inf, 1);
-    installGeneration(rig, g, { ...staticFiles(inf, plan, 1), ...dynamicFiles(inf, plan, master, 1) }, 600);
+    const shared = sharedRunFiles(inf, plan, () => true);
+    const step1 = JSON.parse(shared["stages/step1.json"]!.content) as { groups: { vms: { vm: number }[] }[] };
+    assert.deepEqual(
+      step1.groups.map((gr) => gr.vms.map((v) => v.vm)),
+      [[0], [1, 2]],
+    );
+    installGeneration(
+      rig,
+      g,
+      { ...staticFiles(inf, plan, 1), ...dynamicFiles(inf, plan, master, 1), ...shared },
+      600,
+    );
     const results = new Map<string, { ok: boolean; skipped: boolean; log: string }>();
     for (const stage of plan.stages) {
       await Promise.all(
@@ -117,16 +134,26 @@ test(
         }),
       );
     }
+    const host2 = inventoryHost(inf.vms[2]!)!;
     const failed = results.get("2-step1")!;
     assert.equal(failed.ok, false);
-    assert.match(failed.log, /TASK \[Fail on purpose\]/);
-    assert.match(failed.log, /fatal: \[/);
-    assert.match(failed.log, /Contextualization failed at task wn2fail_wn2/);
+    assert.match(failed.log, /TASK \[Fail on VM 2\]/);
+    assert.ok(failed.log.includes(`fatal: [${host2}]`), failed.log);
+    assert.match(failed.log, /Launch task: shared_wn2/);
+    assert.match(failed.log, /Contextualization failed at task shared_wn2/);
+    // VM 1's share of the same run: its own lines, not VM 2's failure
+    const sibling = results.get("1-step1")!;
+    assert.equal(sibling.ok, true, sibling.log);
+    assert.match(sibling.log, /Launch task: shared_wn\n/);
+    assert.ok(!sibling.log.includes(`[${host2}]`) && !sibling.log.includes("fatal"), sibling.log);
+    const conf = join(rig.master.root, "vartmp", g.slice("/var/tmp/".length), "..");
+    assert.ok(existsSync(join(conf, "run", "1", "batch-step1", "stage.pid")), "step1 ran as a shared run");
+    assert.equal(existsSync(join(rig.workers[0]!.root, "opt/im-test/shared-1")), true);
     const later = results.get("2-step2")!;
     assert.deepEqual([later.ok, later.skipped], [false, true]);
     assert.match(later.log, /skipped: step step1 failed/);
     assert.equal(existsSync(join(rig.workers[1]!.root, "opt/im-test/wn2-later")), false);
-    for (const key of ["0-basic", "1-basic", "0-main", "1-main", "0-step1", "1-step2"])
+    for (const key of ["0-basic", "1-basic", "2-basic", "0-main", "1-main", "0-step1", "1-step2"])
       assert.equal(results.get(key)?.ok, true, `${key}: ${results.get(key)?.log}`);
     assert.equal(
       readFileSync(join(rig.workers[0]!.root, "opt/im-test/wn-configured"), "utf8"),

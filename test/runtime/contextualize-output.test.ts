@@ -21,12 +21,17 @@ import { radlDocument } from "../support/rig.js";
 const root = mkdtempSync(join(tmpdir(), "ctxt-output-"));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-const WORKER = `#!/bin/sh
-# stand-in stage worker: prints LINES numbered lines, then records success
-G="$1"; RUN="$2"; STAGE="$5"
-seq 1 "$(cat "$G/lines")"
-printf '{"vm":0,"stage":"%s","ok":true,"skipped":false,"tasks":[]}' "$STAGE" > "$RUN/$STAGE.json"
-echo 0 > "$RUN/$STAGE.rc"
+const WORKER = `# stand-in stage worker: appends LINES numbered lines to VM 0's log, then records success
+import os, sys
+g, root, stage = sys.argv[1:4]
+lines = int(open(os.path.join(g, "lines")).read())
+run = os.path.join(root, "0")
+with open(os.path.join(run, stage + ".log"), "a") as f:
+    f.write("".join("%d\\n" % i for i in range(1, lines + 1)))
+with open(os.path.join(run, stage + ".json"), "w") as f:
+    f.write('{"vm":0,"stage":"%s","ok":true,"skipped":false,"tasks":[]}' % stage)
+with open(os.path.join(run, stage + ".rc"), "w") as f:
+    f.write("0\\n")
 `;
 
 function generation(name: string, cap: number, lines: number): string {
@@ -36,7 +41,7 @@ function generation(name: string, cap: number, lines: number): string {
   writeFileSync(join(g, "stdout_cap"), `${cap}\n`);
   writeFileSync(join(g, "lines"), `${lines}\n`);
   writeFileSync(join(g, "bin/run-step"), readAsset("run-step.sh"), { mode: 0o755 });
-  writeFileSync(join(g, "bin/stage-worker"), WORKER, { mode: 0o755 });
+  writeFileSync(join(g, "bin/stage-worker.py"), WORKER, { mode: 0o755 });
   const fakeBin = join(root, "fakebin");
   mkdirSync(fakeBin, { recursive: true });
   writeFileSync(join(fakeBin, "ansible-inventory"), "#!/bin/sh\nexit 0\n");

@@ -412,6 +412,37 @@ test("graph: command nodes with barriers, generation triggers, secrets only in s
       assert.ok("secret" in (n.args.stdin as object), `${n.id} stdin is secret`);
   }
   assert.ok(JSON.stringify(byId.get("ctxt-activate")!.args.stdin).includes("tok-secret"));
+  // The shared runs of each stage: basic and main for every VM; step2 only for VM 2, as VM 1's
+  // recipe step keeps c(v) = 3 and is not re-run in generation 4.
+  const files = (
+    JSON.parse((byId.get("ctxt-activate")!.args.stdin as { secret: string }).secret) as {
+      files: Record<string, { content: string }>;
+    }
+  ).files;
+  const stage = (name: string) => JSON.parse(files[`stages/${name}.json`]!.content) as unknown;
+  assert.deepEqual(stage("basic"), {
+    groups: [
+      {
+        tasks: ["basic"],
+        vms: [
+          { vm: 0, host: "192.0.2.10_0", tasks: ["basic"] },
+          { vm: 1, host: "10.0.0.20_1", tasks: ["basic"] },
+          { vm: 2, host: "10.0.0.20_2", tasks: ["basic"] },
+        ],
+      },
+    ],
+  });
+  const members = (name: string) =>
+    (stage(name) as { groups: { tasks: string[]; vms: { vm: number }[] }[] }).groups.map((g) => [
+      g.tasks,
+      g.vms.map((v) => v.vm),
+    ]);
+  assert.deepEqual(members("main"), [
+    [["main_front"], [0]],
+    [["main_wn"], [1, 2]],
+  ]);
+  assert.deepEqual(members("step1"), [[["front_front"], [0]]]);
+  assert.deepEqual(members("step2"), [[["wn_wn"], [2]]]);
   assert.deepEqual(byId.get("ctxt-activate")!.options?.additionalSecretOutputs, ["stdout", "stderr"]);
   const graph = {
     version: 1 as const,
