@@ -247,6 +247,22 @@ export class MongoStore implements InfrastructureStore {
     }));
   }
 
+  async listInfrastructureIds(filter: ListFilter = {}): Promise<string[]> {
+    const query: Record<string, unknown> = {};
+    if (!filter.includeDeleted) query.deleted = false;
+    if (filter.ownerKeys) {
+      if (filter.ownerKeys.length === 0) return [];
+      query.ownerKeys = { $in: [...filter.ownerKeys] };
+    }
+    const docs = await this.guard("list", () =>
+      this.infs
+        .find(query, { projection: { _id: 1 } })
+        .sort({ seq: -1 })
+        .toArray(),
+    );
+    return docs.map((d) => d._id);
+  }
+
   async purgeDeletedBefore(date: Date): Promise<number> {
     const before = checkDate(date, "purge date");
     const result = await this.guard("purge", () =>

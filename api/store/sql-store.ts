@@ -95,7 +95,19 @@ function migrations(dialect: "sqlite" | "mysql"): string[][] {
         [],
       ),
     ],
+    // Listing reads ids only, in creation order, from this index without touching the rows
+    // (which hold the whole infrastructure). MySQL has no IF NOT EXISTS here: see applyStep.
+    ["CREATE INDEX" + (mysql ? "" : " IF NOT EXISTS") + " radl_inf_listing ON radl_inf (deleted, seq, id)"],
   ];
+}
+
+/** One schema statement; a MySQL index another server created at the same moment is fine. */
+async function applyStatement(db: SqlClient, sql: string): Promise<void> {
+  try {
+    await db.run(sql);
+  } catch (err) {
+    if ((err as { code?: unknown })?.code !== "ER_DUP_KEYNAME") throw err;
+  }
 }
 
 /** DATA_DB on SQLite or MySQL/MariaDB. */
@@ -131,7 +143,7 @@ export class SqlStore implements InfrastructureStore {
     const steps = migrations(db.dialect);
     for (let i = 0; i < steps.length; i++) {
       if (applied.has(i + 1)) continue;
-      for (const sql of steps[i]!) await db.run(sql);
+      for (const sql of steps[i]!) await applyStatement(db, sql);
       await insertIgnoringDuplicate(db, "INSERT INTO radl_migrations (version, applied_at) VALUES (?, ?)", [
         i + 1,
         Date.now(),
@@ -232,6 +244,22 @@ export class SqlStore implements InfrastructureStore {
       createdAt: new Date(Number(r.created_at)),
       updatedAt: new Date(Number(r.updated_at)),
     }));
+  }
+
+  async listInfrastructureIds(filter: ListFilter = {}): Promise<string[]> {
+    const where: string[] = [];
+    const params: SqlParam[] = [];
+    if (!filter.includeDeleted) where.push("deleted = 0");
+    if (filter.ownerKeys) {
+      if (filter.ownerKeys.length === 0) return [];
+      where.push(
+        `EXISTS (SELECT 1 FROM radl_inf_owner o WHERE o.inf_id = radl_inf.id AND o.owner_key IN (${filter.ownerKeys.map(() => "?").join(", ")}))`,
+      );
+      params.push(...filter.ownerKeys);
+    }
+    const sql = `SELECT id FROM radl_inf${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC`;
+    const rows = await this.read("list", () => this.db.all<{ id: string }>(sql, params));
+    return rows.map((r) => r.id);
   }
 
   async purgeDeletedBefore(date: Date): Promise<number> {

@@ -141,6 +141,11 @@ export interface InfrastructureStore {
   ): Promise<InfrastructureRecord>;
   /** Newest created first. */
   listInfrastructures(filter?: ListFilter): Promise<InfrastructureSummary[]>;
+  /**
+   * The ids `listInfrastructures` would return, without reading the records (the listing of a
+   * non-admin caller: an owner key binds the username or the OIDC subject it was derived from).
+   */
+  listInfrastructureIds(filter?: ListFilter): Promise<string[]>;
   /** Removes deleted records last written before `date`; returns how many (`radl purge --before`). */
   purgeDeletedBefore(date: Date): Promise<number>;
 

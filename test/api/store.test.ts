@@ -288,6 +288,28 @@ function storeSuite(backend: Backend): void {
       assert.deepEqual(await store.listInfrastructures({ ownerKeys: [] }), []);
     });
 
+    it("lists ids only, in the same order and with the same filters as the summaries", async () => {
+      for (const filter of [
+        {},
+        { includeDeleted: true },
+        { ownerKeys: [alice.key] },
+        { ownerKeys: [carolOidc.key, alice.key] },
+        { ownerKeys: [bob.key], includeDeleted: true },
+      ]) {
+        assert.deepEqual(
+          await store.listInfrastructureIds(filter),
+          (await store.listInfrastructures(filter)).map((s) => s.id),
+          JSON.stringify(filter),
+        );
+      }
+      assert.deepEqual(await store.listInfrastructureIds({ ownerKeys: [carolOidc.key, alice.key] }), [
+        "inf-4",
+        "inf-3",
+        "inf-1",
+      ]);
+      assert.deepEqual(await store.listInfrastructureIds({ ownerKeys: [] }), []);
+    });
+
     it("changes owners and the owner index together", async () => {
       const rec = await store.getInfrastructure("inf-2");
       await store.updateInfrastructure("inf-2", rec!.version, { owners: [bob, alice] });
