@@ -15,6 +15,9 @@
  *
  * Run: node --import tsx bench/api.ts [--infs 1000] [--duration 5] [--concurrency 1,16,64]
  *                                      [--creates 100] [--reference yes|no] [--im-version 1.19.1]
+ *                                      [--ops list,state,vminfo,contmsg] [--cpu-prof DIR]
+ * `--creates 0` skips the create phase; `--cpu-prof DIR` writes a V8 CPU profile of our server
+ * under load (after seeding; the server is stopped with SIGTERM so that it is written) into DIR.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -74,8 +77,31 @@ async function serve(): Promise<void> {
     });
     ids.push(id);
   }
+  const stopProfile = arg("cpu-prof", "") ? await startProfile(arg("cpu-prof", "")) : undefined;
   process.stdout.write(`READY ${url} ${ids.join(",")}\n`);
-  process.on("SIGTERM", () => void servers.close().finally(() => process.exit(0)));
+  process.on(
+    "SIGTERM",
+    () =>
+      void (stopProfile?.() ?? Promise.resolve()).then(() => servers.close()).finally(() => process.exit(0)),
+  );
+}
+
+/** Profiles the load only (not start-up and seeding); the returned function writes the profile. */
+async function startProfile(dir: string): Promise<() => Promise<void>> {
+  const { Session } = await import("node:inspector/promises");
+  const { mkdir } = await import("node:fs/promises");
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 200 });
+  await session.post("Profiler.start");
+  return async () => {
+    const { profile } = await session.post("Profiler.stop");
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `api-server-${Date.now()}.cpuprofile`);
+    await writeFile(file, JSON.stringify(profile));
+    console.error(`CPU profile of our server: ${file}`);
+  };
 }
 
 // ---------------------------------------------------------------------------- HTTP load
@@ -179,7 +205,7 @@ type Read = (typeof READS)[number];
 
 interface Results {
   reads: Map<string, Cell>;
-  create: Cell;
+  create?: Cell;
 }
 
 async function measure(name: string, base: string, ids: string[]): Promise<Results> {
@@ -193,7 +219,8 @@ async function measure(name: string, base: string, ids: string[]): Promise<Resul
     contmsg: () => `/infrastructures/${pick()}/contmsg`,
   };
   const reads = new Map<string, Cell>();
-  for (const op of READS) {
+  const ops = arg("ops", READS.join(",")).split(",");
+  for (const op of READS.filter((o) => ops.includes(o))) {
     for (const c of concurrencies) {
       await load(base, c, () => ({ method: "GET", path: paths[op]() }), { seconds: 0.5 }); // warm-up
       const cell = await load(base, c, () => ({ method: "GET", path: paths[op]() }), { seconds: duration });
@@ -201,11 +228,13 @@ async function measure(name: string, base: string, ids: string[]): Promise<Resul
       console.log(`${name.padEnd(9)} ${op.padEnd(8)} c=${String(c).padEnd(3)} ${fmt(cell)}`);
     }
   }
+  const creates = Number(arg("creates", "100"));
+  if (creates <= 0) return { reads };
   const create = await load(
     base,
     16,
     () => ({ method: "POST", path: "/infrastructures?async=yes", body: RADL }),
-    { total: Number(arg("creates", "100")) },
+    { total: creates },
   );
   console.log(`${name.padEnd(9)} create   c=16  ${fmt(create)}`);
   return { reads, create };
@@ -233,10 +262,21 @@ async function waitFor(url: string, seconds: number): Promise<boolean> {
   return false;
 }
 
-/** The whole process group: the servers' engine and worker children go with them. */
-async function stopGroup(child: ChildProcess): Promise<void> {
+/**
+ * The whole process group: the servers' engine and worker children go with them. `gentle` first
+ * asks the child alone to stop (SIGTERM, up to 30 s), so that a CPU profile gets written.
+ */
+async function stopGroup(child: ChildProcess, gentle = false): Promise<void> {
   if (child.exitCode !== null || child.pid === undefined) return;
   const exited = new Promise((r) => child.once("exit", r));
+  if (gentle) {
+    child.kill("SIGTERM");
+    const stopped = await Promise.race([
+      exited.then(() => true),
+      new Promise((r) => setTimeout(() => r(false), 30_000)),
+    ]);
+    if (stopped) return;
+  }
   try {
     process.kill(-child.pid, "SIGKILL");
   } catch {
@@ -247,9 +287,19 @@ async function stopGroup(child: ChildProcess): Promise<void> {
 
 async function ours(): Promise<Results> {
   const dir = await mkdtemp(join(tmpdir(), "radl-bench-api-"));
+  const profileDir = arg("cpu-prof", "");
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", join(repo, "bench", "api.ts"), "--serve", dir, "--infs", arg("infs", "1000")],
+    [
+      "--import",
+      "tsx",
+      join(repo, "bench", "api.ts"),
+      "--serve",
+      dir,
+      "--infs",
+      arg("infs", "1000"),
+      ...(profileDir ? ["--cpu-prof", profileDir] : []),
+    ],
     { cwd: repo, detached: true, stdio: ["ignore", "pipe", "inherit"] },
   );
   try {
@@ -262,7 +312,7 @@ async function ours(): Promise<Results> {
     console.log(`ours: ${url}, ${ids!.split(",").length} infrastructures`);
     return await measure("ours", url!, ids!.split(","));
   } finally {
-    await stopGroup(child);
+    await stopGroup(child, profileDir !== "");
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -376,9 +426,12 @@ async function main(): Promise<void> {
     );
   }
   const c = mine.create;
+  if (!c) return;
   console.log(
     `create   ours ${c.rate.toFixed(1)} accepted/s p99 ${c.p99.toFixed(1)} ms` +
-      (ref ? ` | reference ${ref.create.rate.toFixed(1)}/s p99 ${ref.create.p99.toFixed(1)} ms` : "") +
+      (ref?.create
+        ? ` | reference ${ref.create.rate.toFixed(1)}/s p99 ${ref.create.p99.toFixed(1)} ms`
+        : "") +
       `  ${c.p99 < 100 ? "MET" : "NOT MET"}`,
   );
 }

@@ -20,6 +20,8 @@ import {
 import {
   liveVms,
   lowerPlan,
+  NoCloudError,
+  UnknownCloudIdError,
   planDeployment,
   type VmTagSettings,
   planFromJson,
@@ -185,7 +187,10 @@ export class ImService {
     }, JOB_LEASE_MS / 3);
     this.leaseTimer.unref();
     const recovered = await recoverJobs(this.store, this.serverId, (job) =>
-      job.kind === "launch" || job.kind === "destroy" || (job.kind === "ctxt" && this.ctxt)
+      job.kind === "launch" ||
+      job.kind === "destroy" ||
+      job.kind === "create" ||
+      (job.kind === "ctxt" && this.ctxt)
         ? "resume"
         : "fail",
     );
@@ -229,19 +234,21 @@ export class ImService {
         throw new OperationFailedError(`Invalid filter: ${(err as Error).message}`);
       }
     }
+    // The owner keys are filtered in DATA_DB and nothing else is read: a key binds the username
+    // (password owners) or the issuer and subject (OIDC owners, token only) it was derived from,
+    // so a key match is the access rule of canAccess.
     const keys = await listingKeys(ctx, this.store.ownerHasher);
-    const ids: string[] = [];
-    for (const summary of await this.store.listInfrastructures(keys ? { ownerKeys: keys } : {})) {
-      if (!(await canAccess(ctx, summary.owners, this.store.ownerHasher))) continue;
-      if (regex) {
-        const record = await this.store.getInfrastructure(summary.id);
-        if (!record) continue;
-        const data = fromJson(record.data);
-        if (!regex.test(data.radl) && !(data.extra_info.TOSCA && regex.test(data.extra_info.TOSCA))) continue;
-      }
-      ids.push(summary.id);
+    const ids = await this.store.listInfrastructureIds(keys ? { ownerKeys: keys } : {});
+    if (!regex) return ids;
+    const matching: string[] = [];
+    for (const id of ids) {
+      const record = await this.store.getInfrastructure(id);
+      if (!record || !(await canAccess(ctx, record.owners, this.store.ownerHasher))) continue;
+      const data = fromJson(record.data);
+      if (regex.test(data.radl) || (data.extra_info.TOSCA && regex.test(data.extra_info.TOSCA)))
+        matching.push(id);
     }
-    return ids;
+    return matching;
   }
 
   /** GetInfrastructureInfo: the ids of the VMs not destroyed (failed ones included). */
@@ -339,6 +346,7 @@ export class ImService {
   ): Promise<string> {
     this.requireMode("write");
     const document = parseBody(body);
+    if (options.async && document.deploys.length > 0) return this.createAsync(ctx, document);
     const id = randomUUID();
     const plan =
       document.deploys.length > 0
@@ -346,20 +354,10 @@ export class ImService {
         : undefined;
     const now = nowSeconds();
     const data: InfData = {
-      id,
-      radl: printRadl(document),
-      extra_info: {},
+      ...newInfData(id, document, now),
       cont_out: plan ? "" : logLine("Infrastructure without any deploy. Exiting."),
       configured: plan ? null : false,
-      deleting: false,
-      adding: false,
-      deleted: false,
-      creation_date: now,
-      vm_master: null,
       vm_id: plan?.nextVmId ?? 0,
-      system_counter: 0,
-      private_networks: {},
-      snapshots: [],
       vm_list: plan ? plan.vms.map((vm) => newStoredVm(plan, vm.id, now)) : [],
     };
     await this.store.createInfrastructure({
@@ -382,6 +380,76 @@ export class ImService {
       throw new OperationFailedError(`Error adding VMs: ${failure}`);
     }
     return id;
+  }
+
+  /**
+   * Async CreateInfrastructure: the request answers what parse and check refuse and auth data
+   * with no cloud (or naming a cloud id it lacks) as the sync create does; then it stores the
+   * record (no VMs yet: the state reads `pending`) and a `create` job, and returns the id.
+   * Planning and the launch run in the job; a planning error ends the infrastructure `failed`
+   * with the cause in its contmsg (the reference fails the same way in its AddResource thread).
+   */
+  private async createAsync(ctx: AuthContext, document: RadlDocument): Promise<string> {
+    const auth = [...ctx.credentials];
+    checkClouds(document, auth);
+    const id = randomUUID();
+    await this.store.createInfrastructure({
+      id,
+      owners: await ownersOf(ctx, this.store.ownerHasher),
+      data: toJson(newInfData(id, document, nowSeconds())),
+      secrets: {},
+    });
+    const job = await this.newJob(id, "create", {});
+    // after this response is written: the request does not wait for any of the job's work
+    this.track(new Promise((r) => setImmediate(r)).then(() => this.runCreate(job, document, auth)));
+    return id;
+  }
+
+  /**
+   * The `create` job: plans, stores the plan and the VMs, then launches them under a `launch` job.
+   * That job is recorded before the plan, so that a crash leaves either a plan with its launch job
+   * (resumed) or no plan (the create job is failed on restart: cloud credentials are not stored).
+   */
+  private async runCreate(job: JobRecord, document: RadlDocument, auth: AuthItem[]): Promise<void> {
+    const infId = job.infId!;
+    await this.jobState(job, "running");
+    let plan: DeploymentPlan;
+    try {
+      plan = await this.plan({ infId, document, auth });
+    } catch (err) {
+      const failure = messageOf(err);
+      await this.failCreate(infId, `Error creating the infrastructure: ${failure}`);
+      await this.jobState(job, "failed", failure);
+      return;
+    }
+    const vmIds = plan.vms.map((v) => v.id);
+    const launch = await this.newJob(infId, "launch", { vmIds, context: true });
+    const now = nowSeconds();
+    try {
+      await this.write(
+        infId,
+        (d) => {
+          d.vm_id = plan.nextVmId;
+          d.vm_list = plan.vms.map((vm) => newStoredVm(plan, vm.id, now));
+        },
+        { plan: planToJson(plan) },
+      );
+    } catch (err) {
+      // destroyed meanwhile: nothing was launched
+      await this.jobState(launch, "cancelled", messageOf(err));
+      await this.jobState(job, "failed", messageOf(err));
+      return;
+    }
+    await this.jobState(job, "succeeded");
+    await this.runLaunch(launch, plan, vmIds, true, auth);
+  }
+
+  /** An infrastructure whose VMs could not be planned: no VMs, contextualization failed (§4.4: `failed`). */
+  private async failCreate(infId: string, message: string): Promise<void> {
+    await this.write(infId, (d) => {
+      d.configured = false;
+      d.cont_out += logLine(message);
+    }).catch(() => undefined);
   }
 
   /**
@@ -1214,6 +1282,19 @@ export class ImService {
       return;
     }
     const plan = this.planOf(record);
+    if (job.kind === "create") {
+      // with a plan, its launch job (recorded first) carries on; without one, the credentials
+      // needed to plan are gone
+      if (plan) {
+        await this.jobState(job, "succeeded");
+        return;
+      }
+      const reason =
+        "Interrupted by a server restart before its VMs were planned (cloud credentials are not stored): create it again";
+      await this.failCreate(record.id, `Error creating the infrastructure: ${reason}`);
+      await this.jobState(job, "failed", reason);
+      return;
+    }
     if (!plan) {
       await this.jobState(job, "failed", "No plan stored");
       return;
@@ -1331,6 +1412,45 @@ function newStoredVm(plan: DeploymentPlan, id: number, now: number): StoredVm {
     cpu: numberFeature(vm.concrete.features, "cpu.count") ?? null,
     memory_mb: null,
   };
+}
+
+/** A new record's data before any VM is planned. */
+function newInfData(id: string, document: RadlDocument, now: number): InfData {
+  return {
+    id,
+    radl: printRadl(document),
+    extra_info: {},
+    cont_out: "",
+    configured: null,
+    deleting: false,
+    adding: false,
+    deleted: false,
+    creation_date: now,
+    vm_master: null,
+    vm_id: 0,
+    system_counter: 0,
+    private_networks: {},
+    snapshots: [],
+    vm_list: [],
+  };
+}
+
+/**
+ * The cloud errors of planning that need no driver: no cloud item at all, or a deploy naming a
+ * cloud id the auth data lacks (same texts as the planner's).
+ */
+function checkClouds(document: RadlDocument, auth: AuthItem[]): void {
+  const clouds = cloudsFromAuth(auth);
+  for (const deploy of document.deploys) {
+    if (deploy.cloud !== undefined && !clouds.some((c) => c.id === deploy.cloud))
+      throw new OperationFailedError(new UnknownCloudIdError(deploy.cloud).message);
+  }
+  if (clouds.length === 0) {
+    const first = document.deploys[0]?.system ?? "";
+    throw new OperationFailedError(
+      new NoCloudError(first, "No cloud credentials were given in the auth data").message,
+    );
+  }
 }
 
 function newImportedVm(vm: Partial<StoredVm>): StoredVm {
