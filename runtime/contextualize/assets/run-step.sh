@@ -35,7 +35,7 @@ finish() {
 CAP="$(cat "$G/stdout_cap" 2>/dev/null || echo 1048576)"
 HALF=$((CAP / 2))
 follow() { # print the log from its start while the worker runs, up to HALF bytes
-  tail -n +1 -s 0.5 --pid="$1" -f "$LOG" 2>/dev/null | head -c "$HALF"
+  tail -n +1 -s 0.2 --pid="$1" -f "$LOG" 2>/dev/null | head -c "$HALF"
 }
 rest() { # after the step: the part of the log not printed live, capped
   size="$(wc -c < "$LOG" 2>/dev/null || echo 0)"
@@ -64,7 +64,7 @@ start_worker() { # PIDFILE MEMBERS: a detached stage-worker for MEMBERS, its pid
 attach() { # PIDFILE: follow the worker recorded there until it ends, then report
   cp "$1" "$PIDF" 2>/dev/null
   follow "$(cut -d' ' -f1 "$1")"
-  while alive "$1"; do sleep 1; done
+  while alive "$1"; do sleep 0.2; done
   rest; finish
 }
 
@@ -73,7 +73,7 @@ if grep -q "\"vm\":$VM," "$G/stages/$STAGE.json" 2>/dev/null; then
   : >> "$LOG" || exit 3
   if mkdir "$BATCH" 2>/dev/null; then start_worker "$BATCH/stage.pid" "$G/stages/$STAGE.json"; fi
   waited=0
-  while [ ! -f "$BATCH/stage.pid" ] && [ "$waited" -lt 30 ]; do sleep 1; waited=$((waited + 1)); done
+  while [ ! -f "$BATCH/stage.pid" ] && [ "$waited" -lt 150 ]; do sleep 0.2; waited=$((waited + 1)); done
   if alive "$BATCH/stage.pid"; then attach "$BATCH/stage.pid"; fi
   if [ -f "$RUN/$STAGE.rc" ]; then head -c "$HALF" "$LOG" 2>/dev/null; rest; finish; fi
   echo "run-step: the stage's shared run ended without a result for VM $VM; running it alone" >&2
