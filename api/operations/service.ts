@@ -122,6 +122,16 @@ export interface StatsRecord {
 export type OperationMode = "read" | "write" | "delete";
 
 const JOB_LEASE_MS = 60_000;
+/** Records kept parsed for reads (a few KB each, more with long contextualization logs). */
+const READ_CACHE_SIZE = 2000;
+
+/** A stored record as the read operations use it, parsed once per version. */
+interface CachedRecord {
+  record: InfrastructureRecord;
+  data: InfData;
+  /** Parsed on first use; undefined when the record has no plan. */
+  plan?: DeploymentPlan | undefined;
+}
 
 /**
  * The IM operations (im-api §1.6 / im-xmlrpc §2.3), independent of any transport: the REST routes
@@ -143,7 +153,7 @@ export class ImService {
   private readonly launchLimits: LaunchLimits;
   private readonly vmTags: VmTagSettings | undefined;
   private readonly locks = new Map<string, Promise<unknown>>();
-  private readonly readPlans = new Map<string, { text: string; plan: DeploymentPlan }>();
+  private readonly readCache = new Map<string, CachedRecord>();
   private readonly background = new Set<Promise<unknown>>();
   private leaseTimer: NodeJS.Timeout | undefined;
 
@@ -253,12 +263,12 @@ export class ImService {
 
   /** GetInfrastructureInfo: the ids of the VMs not destroyed (failed ones included). */
   async getInfrastructureInfo(ctx: AuthContext, infId: string): Promise<string[]> {
-    const { data } = await this.open(ctx, infId);
+    const { data } = await this.openRead(ctx, infId);
     return data.vm_list.filter((vm) => !vm.destroy).map((vm) => String(vm.im_id));
   }
 
   async getInfrastructureState(ctx: AuthContext, infId: string): Promise<InfStateResult> {
-    const opened = await this.open(ctx, infId);
+    const opened = await this.openRead(ctx, infId);
     const data = await this.refresh(ctx, opened.record, opened.data);
     const vms = [...data.vm_list].filter((vm) => !vm.destroy).sort((a, b) => a.im_id - b.im_id);
     const vm_states: Record<string, VmState> = {};
@@ -270,7 +280,7 @@ export class ImService {
   }
 
   async getInfrastructureContMsg(ctx: AuthContext, infId: string, headerOnly = false): Promise<string> {
-    const { data } = await this.open(ctx, infId);
+    const { data } = await this.openRead(ctx, infId);
     let out = data.cont_out;
     if (headerOnly) return out;
     for (const vm of data.vm_list) {
@@ -282,31 +292,31 @@ export class ImService {
   }
 
   async getInfrastructureRadl(ctx: AuthContext, infId: string): Promise<string> {
-    const { data } = await this.open(ctx, infId);
+    const { data } = await this.openRead(ctx, infId);
     const doc = this.storedDocument(data);
     return printRadl(withoutInternalSystems({ ...doc, deploys: [] }));
   }
 
   async getInfrastructureTosca(ctx: AuthContext, infId: string): Promise<string> {
-    const { data } = await this.open(ctx, infId);
+    const { data } = await this.openRead(ctx, infId);
     if (!data.extra_info.TOSCA) throw new InvalidPropertyError("tosca");
     return data.extra_info.TOSCA;
   }
 
   async getInfrastructureOutputs(ctx: AuthContext, infId: string): Promise<Record<string, unknown>> {
-    const { data } = await this.open(ctx, infId);
+    const { data } = await this.openRead(ctx, infId);
     if (!data.extra_info.TOSCA) throw new InvalidPropertyError("outputs");
     return {};
   }
 
   async getInfrastructureOwners(ctx: AuthContext, infId: string): Promise<string[]> {
-    const { record } = await this.open(ctx, infId);
+    const { record } = await this.openRead(ctx, infId);
     return record.owners.map((o) => o.username);
   }
 
   /** GetVMInfo: the VM's current RADL (its networks and its single system). */
   async getVmInfo(ctx: AuthContext, infId: string, vmId: string): Promise<RadlDocument> {
-    const { data: stored, record } = await this.open(ctx, infId);
+    const { data: stored, record } = await this.openRead(ctx, infId);
     const data = await this.refresh(ctx, record, stored);
     const vm = this.vmOf(data, vmId);
     return this.vmDocument(data, this.readPlan(record), vm);
@@ -319,7 +329,7 @@ export class ImService {
     vmId: string,
     property: string,
   ): Promise<string | number | string[] | FeatureEntries> {
-    const { data, record } = await this.open(ctx, infId);
+    const { data, record } = await this.openRead(ctx, infId);
     const vm = this.vmOf(data, vmId);
     if (property === "contmsg") return this.vmLog(vm);
     const system = this.vmDocument(data, this.readPlan(record), vm).systems[0]!;
@@ -960,18 +970,44 @@ export class ImService {
   }
 
   /**
-   * The plan for reads that never change it (state refresh, VM info and properties): parsed once
-   * per stored plan text instead of on every request.
+   * `open` for the operations that only read: access is checked on the record's head (owners and
+   * version), and the record is decrypted and parsed only when its version changed since the last
+   * read here. DATA_DB stays the source of truth (every write bumps the version, whoever makes it);
+   * the cached objects are never handed to writers, which read the store themselves (`write`).
    */
+  private async openRead(ctx: AuthContext, infId: string): Promise<CachedRecord> {
+    const head = await this.store.getInfrastructureHead(infId);
+    if (!head || head.deleted) throw new IncorrectInfrastructureError();
+    if (!(await canAccess(ctx, head.owners, this.store.ownerHasher))) throw new UnauthorizedUserError();
+    const cached = this.readCache.get(infId);
+    if (cached && cached.record.version === head.version) {
+      // most recently used last, so that the oldest entry is the one evicted
+      this.readCache.delete(infId);
+      this.readCache.set(infId, cached);
+      return cached;
+    }
+    const record = await this.store.getInfrastructure(infId);
+    if (!record || record.deleted) throw new IncorrectInfrastructureError();
+    if (!(await canAccess(ctx, record.owners, this.store.ownerHasher))) throw new UnauthorizedUserError();
+    this.remember(record);
+    return this.readCache.get(infId) ?? { record, data: fromJson(record.data) };
+  }
+
+  /** Caches a record just written, unless a newer version is already cached. */
+  private remember(record: InfrastructureRecord): void {
+    const cached = this.readCache.get(record.id);
+    if (cached && cached.record.version >= record.version) return;
+    this.readCache.delete(record.id);
+    if (this.readCache.size >= READ_CACHE_SIZE) this.readCache.delete(this.readCache.keys().next().value!);
+    this.readCache.set(record.id, { record, data: fromJson(record.data) });
+  }
+
+  /** The plan for reads that never change it: parsed once per cached record version. */
   private readPlan(record: InfrastructureRecord): DeploymentPlan | undefined {
-    const text = record.secrets.plan;
-    if (typeof text !== "string") return undefined;
-    const cached = this.readPlans.get(record.id);
-    if (cached?.text === text) return cached.plan;
-    const plan = planFromJson(text);
-    if (this.readPlans.size >= 5000) this.readPlans.clear();
-    this.readPlans.set(record.id, { text, plan });
-    return plan;
+    const cached = this.readCache.get(record.id);
+    if (cached?.record !== record) return this.planOf(record);
+    if (!("plan" in cached)) cached.plan = this.planOf(record);
+    return cached.plan;
   }
 
   private storedDocument(data: InfData): RadlDocument {
@@ -1034,9 +1070,14 @@ export class ImService {
         vm.last_update = now;
       }
     };
-    await this.write(record.id, change).catch(() => undefined);
     const next = structuredClone(data);
     change(next);
+    try {
+      // written over the version just read (no second read), and kept as the cached record
+      this.remember(await this.store.updateInfrastructure(record.id, record.version, { data: toJson(next) }));
+    } catch (err) {
+      if (err instanceof StoreConflictError) await this.write(record.id, change).catch(() => undefined);
+    }
     return next;
   }
 

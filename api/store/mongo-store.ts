@@ -11,6 +11,7 @@ import {
 } from "./errors.js";
 import { OwnerHasher } from "./owner-hash.js";
 import type {
+  InfrastructureHead,
   InfrastructureRecord,
   InfrastructureStore,
   InfrastructureSummary,
@@ -194,6 +195,18 @@ export class MongoStore implements InfrastructureStore {
     const doc = await this.guard("get", () => this.infs.findOne({ _id: id }));
     if (!doc || (doc.deleted && !options.includeDeleted)) return undefined;
     return this.toRecord(doc);
+  }
+
+  async getInfrastructureHead(
+    id: string,
+    options: { includeDeleted?: boolean } = {},
+  ): Promise<InfrastructureHead | undefined> {
+    checkId(id);
+    const doc = await this.guard("get", () =>
+      this.infs.findOne({ _id: id }, { projection: { _id: 1, deleted: 1, version: 1, owners: 1 } }),
+    );
+    if (!doc || (doc.deleted && !options.includeDeleted)) return undefined;
+    return { id: doc._id, deleted: doc.deleted, owners: doc.owners, version: doc.version };
   }
 
   async updateInfrastructure(id: string, expectedVersion: number, update: InfrastructureUpdate) {

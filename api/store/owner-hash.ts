@@ -32,10 +32,11 @@ export class OwnerHasher {
   }
 
   private derive(saltLabel: string, secret: string): Promise<string> {
-    const salt = createHmac("sha256", this.storeSalt).update(saltLabel).digest();
-    const memoKey = createHash("sha256").update(salt).update("\0").update(secret).digest("base64");
+    // one hash per call (every authenticated request comes here); the memo is per store salt
+    const memoKey = createHash("sha256").update(saltLabel).update("\0").update(secret).digest("base64");
     let result = this.memo.get(memoKey);
     if (!result) {
+      const salt = createHmac("sha256", this.storeSalt).update(saltLabel).digest();
       result = scrypt(secret, salt, this.params).then((k) => `s1:${k.toString("base64url")}`);
       result.catch(() => this.memo.delete(memoKey));
       if (this.memo.size >= 10000) this.memo.clear();

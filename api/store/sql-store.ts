@@ -5,6 +5,7 @@ import { OwnerHasher } from "./owner-hash.js";
 import { jobConflict } from "./validate.js";
 import { isDuplicateKey, type SqlClient, type SqlParam } from "./sql-client.js";
 import type {
+  InfrastructureHead,
   InfrastructureRecord,
   InfrastructureStore,
   InfrastructureSummary,
@@ -113,6 +114,8 @@ async function applyStatement(db: SqlClient, sql: string): Promise<void> {
 /** DATA_DB on SQLite or MySQL/MariaDB. */
 export class SqlStore implements InfrastructureStore {
   readonly backend: "sqlite" | "mysql";
+  /** Listings by query, with the list generation they were read at. */
+  private readonly listings = new Map<string, { generation: string; ids: string[] }>();
 
   private constructor(
     private readonly db: SqlClient,
@@ -152,6 +155,9 @@ export class SqlStore implements InfrastructureStore {
     await insertIgnoringDuplicate(db, "INSERT INTO radl_meta (name, value) VALUES ('owner_salt', ?)", [
       randomBytes(32).toString("base64"),
     ]);
+    await insertIgnoringDuplicate(db, "INSERT INTO radl_meta (name, value) VALUES ('list_generation', ?)", [
+      randomUUID(),
+    ]);
     const [salt] = await db.all<{ value: string }>("SELECT value FROM radl_meta WHERE name = 'owner_salt'");
     return new SqlStore(db, cipher, new OwnerHasher(Buffer.from(salt!.value, "base64"), hasherParams));
   }
@@ -170,6 +176,7 @@ export class SqlStore implements InfrastructureStore {
             [id, now, now, JSON.stringify(owners), data, secrets],
           );
           await insertOwnerKeys(tx, id, owners);
+          await bumpListGeneration(tx);
         });
       } catch (err) {
         if (isDuplicateKey(err)) throw new StoreConflictError(`Infrastructure ${id} already exists`);
@@ -187,6 +194,27 @@ export class SqlStore implements InfrastructureStore {
     const row = rows[0];
     if (!row || (row.deleted && !options.includeDeleted)) return undefined;
     return this.toRecord(row);
+  }
+
+  async getInfrastructureHead(
+    id: string,
+    options: { includeDeleted?: boolean } = {},
+  ): Promise<InfrastructureHead | undefined> {
+    checkId(id);
+    const rows = await this.read("get", () =>
+      this.db.all<Pick<InfRow, "id" | "deleted" | "version" | "owners">>(
+        "SELECT id, deleted, version, owners FROM radl_inf WHERE id = ?",
+        [id],
+      ),
+    );
+    const row = rows[0];
+    if (!row || (Number(row.deleted) && !options.includeDeleted)) return undefined;
+    return {
+      id: row.id,
+      deleted: Boolean(Number(row.deleted)),
+      owners: JSON.parse(row.owners) as StoredOwner[],
+      version: Number(row.version),
+    };
   }
 
   async updateInfrastructure(id: string, expectedVersion: number, update: InfrastructureUpdate) {
@@ -219,6 +247,7 @@ export class SqlStore implements InfrastructureStore {
           await tx.run("DELETE FROM radl_inf_owner WHERE inf_id = ?", [id]);
           await insertOwnerKeys(tx, id, owners);
         }
+        if (owners || update.deleted !== undefined) await bumpListGeneration(tx);
       }),
     );
     return (await this.getInfrastructure(id, { includeDeleted: true }))!;
@@ -258,8 +287,22 @@ export class SqlStore implements InfrastructureStore {
       params.push(...filter.ownerKeys);
     }
     const sql = `SELECT id FROM radl_inf${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC`;
+    // Every write that can change a listing (create, owners, deleted flag, purge) changes the
+    // generation in the same transaction, whichever server makes it: an unchanged generation
+    // means the same ids. Reading it first makes a cached answer at least as new as it.
+    const cacheKey = sql + "\0" + params.join("\0");
+    const [gen] = await this.read("list", () =>
+      this.db.all<{ value: string }>("SELECT value FROM radl_meta WHERE name = 'list_generation'"),
+    );
+    const cached = this.listings.get(cacheKey);
+    if (gen && cached?.generation === gen.value) return [...cached.ids];
     const rows = await this.read("list", () => this.db.all<{ id: string }>(sql, params));
-    return rows.map((r) => r.id);
+    const ids = rows.map((r) => r.id);
+    if (gen) {
+      if (this.listings.size >= 1000) this.listings.clear();
+      this.listings.set(cacheKey, { generation: gen.value, ids });
+    }
+    return [...ids];
   }
 
   async purgeDeletedBefore(date: Date): Promise<number> {
@@ -273,6 +316,7 @@ export class SqlStore implements InfrastructureStore {
         const { changes } = await tx.run("DELETE FROM radl_inf WHERE deleted = 1 AND updated_at < ?", [
           before,
         ]);
+        if (changes > 0) await bumpListGeneration(tx);
         return changes;
       }),
     );
@@ -453,6 +497,11 @@ async function insertOwnerKeys(tx: SqlClient, id: string, owners: readonly Store
   for (const key of new Set(owners.map((o) => o.key))) {
     await tx.run("INSERT INTO radl_inf_owner (inf_id, owner_key) VALUES (?, ?)", [id, key]);
   }
+}
+
+/** A new list generation: listings cached by any server are read again. */
+async function bumpListGeneration(tx: SqlClient): Promise<void> {
+  await tx.run("UPDATE radl_meta SET value = ? WHERE name = 'list_generation'", [randomUUID()]);
 }
 
 async function insertIgnoringDuplicate(db: SqlClient, sql: string, params: SqlParam[]): Promise<void> {

@@ -40,6 +40,14 @@ export interface InfrastructureSummary {
   readonly updatedAt: Date;
 }
 
+/** What a read needs to check access and the freshness of a cached record (no data, no secrets). */
+export interface InfrastructureHead {
+  readonly id: string;
+  readonly deleted: boolean;
+  readonly owners: readonly StoredOwner[];
+  readonly version: number;
+}
+
 export interface NewInfrastructure {
   id: string;
   owners: readonly StoredOwner[];
@@ -133,6 +141,11 @@ export interface InfrastructureStore {
     id: string,
     options?: { includeDeleted?: boolean },
   ): Promise<InfrastructureRecord | undefined>;
+  /** The record's owners and version without reading its data (deleted ones only with `includeDeleted`). */
+  getInfrastructureHead(
+    id: string,
+    options?: { includeDeleted?: boolean },
+  ): Promise<InfrastructureHead | undefined>;
   /** Writes only if the stored version is `expectedVersion` (StoreConflictError otherwise). */
   updateInfrastructure(
     id: string,

@@ -310,6 +310,28 @@ function storeSuite(backend: Backend): void {
       assert.deepEqual(await store.listInfrastructureIds({ ownerKeys: [] }), []);
     });
 
+    it("lists what another server of the same DATA_DB wrote since the last listing", async () => {
+      const other = await openStore(backend.url, { key, hasherParams });
+      try {
+        const bobs = await store.listInfrastructureIds({ ownerKeys: [bob.key] });
+        const all = await store.listInfrastructureIds({ includeDeleted: true });
+        await other.createInfrastructure({ id: "inf-other", owners: [bob], data: {} });
+        assert.deepEqual(await store.listInfrastructureIds({ ownerKeys: [bob.key] }), ["inf-other", ...bobs]);
+        let rec = await other.getInfrastructure("inf-other");
+        await other.updateInfrastructure("inf-other", rec!.version, { owners: [alice] });
+        assert.deepEqual(await store.listInfrastructureIds({ ownerKeys: [bob.key] }), bobs);
+        assert.equal((await store.listInfrastructureIds({ ownerKeys: [alice.key] }))[0], "inf-other");
+        rec = await other.getInfrastructure("inf-other");
+        await other.updateInfrastructure("inf-other", rec!.version, { deleted: true });
+        assert.ok(!(await store.listInfrastructureIds({ ownerKeys: [alice.key] })).includes("inf-other"));
+        assert.equal((await store.listInfrastructureIds({ includeDeleted: true }))[0], "inf-other");
+        assert.equal(await other.purgeDeletedBefore(new Date(Date.now() + 1000)), 1);
+        assert.deepEqual(await store.listInfrastructureIds({ includeDeleted: true }), all);
+      } finally {
+        await other.close();
+      }
+    });
+
     it("changes owners and the owner index together", async () => {
       const rec = await store.getInfrastructure("inf-2");
       await store.updateInfrastructure("inf-2", rec!.version, { owners: [bob, alice] });
