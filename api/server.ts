@@ -77,6 +77,8 @@ export async function startServers(config: ImConfig, options: StartOptions = {})
       vmTags,
       authenticator: authenticatorFromConfig(config),
       bootMode: im.BOOT_MODE,
+      // async creates deploy a few at a time, as many as the engine runs at once
+      ...(parallelism ? { createConcurrency: parallelism } : {}),
       vmInfoUpdateFrequency: im.VM_INFO_UPDATE_FREQUENCY,
       vmInfoUpdateErrorGracePeriod: im.VM_INFO_UPDATE_ERROR_GRACE_PERIOD,
       launchLimits: {

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { generateKeyPair, randomUUID } from "node:crypto";
 import type { AuthItem } from "../../compiler/auth/types.js";
 import { cloudsFromAuth } from "../../compiler/auth/cloud.js";
 import { check } from "../../compiler/check.js";
@@ -38,6 +38,7 @@ import {
   type PowerState,
 } from "../../compiler/plan/index.js";
 import { printRadl } from "../../compiler/print.js";
+import { Semaphore } from "../../stacks/semaphore.js";
 import type { StackManager } from "../../stacks/stack-manager.js";
 import { canAccess, listingKeys, ownersOf, type AuthContext, type Authenticator } from "../auth/index.js";
 import { ApiError } from "../errors.js";
@@ -64,7 +65,13 @@ import {
 import { fromJson, logLine, nowSeconds, toJson, type InfData, type StoredVm } from "./record.js";
 import { FeatureEntries } from "./feature-entries.js";
 import { DEFAULT_LAUNCH_LIMITS, launchVms, type LaunchLimits } from "./launch.js";
-import { ContextualizationJobs, type ContextualizationConfig } from "./contextualization.js";
+import { sshRsaPublicLine, type ServerKey } from "../../runtime/contextualize/server-key.js";
+import {
+  ContextualizationJobs,
+  ctxtStateOf,
+  type ContextualizationConfig,
+  type CtxtRecordState,
+} from "./contextualization.js";
 import { aggregateState, vmState, type ProviderState, type VmState } from "./state.js";
 import { serviceVersion } from "./version.js";
 
@@ -96,6 +103,8 @@ export interface ImServiceOptions {
   vmTags?: VmTagSettings;
   /** Identifies this server's jobs and lease; default a random UUID. */
   serverId?: string;
+  /** Async creates planned and launched at once; the others wait, queued (default 2). */
+  createConcurrency?: number;
 }
 
 export interface InfStateResult {
@@ -156,6 +165,7 @@ export class ImService {
   private readonly readCache = new Map<string, CachedRecord>();
   private readonly background = new Set<Promise<unknown>>();
   private leaseTimer: NodeJS.Timeout | undefined;
+  private readonly createSlots: Semaphore;
 
   constructor(options: ImServiceOptions) {
     this.store = options.store;
@@ -169,6 +179,7 @@ export class ImService {
     this.launchLimits = { ...DEFAULT_LAUNCH_LIMITS, ...options.launchLimits };
     this.vmTags = options.vmTags;
     this.serverId = options.serverId ?? randomUUID();
+    this.createSlots = new Semaphore(Math.max(1, options.createConcurrency ?? 2));
     this.ctxt = options.contextualization
       ? new ContextualizationJobs(
           {
@@ -410,8 +421,19 @@ export class ImService {
       secrets: {},
     });
     const job = await this.newJob(id, "create", {});
-    // after this response is written: the request does not wait for any of the job's work
-    this.track(new Promise((r) => setImmediate(r)).then(() => this.runCreate(job, document, auth)));
+    // After this response is written, and a few at a time: a burst of creates neither delays the
+    // requests that follow (the engine runs, plans and keys of all of them at once would) nor
+    // runs more deployments at once than the engine does anyway.
+    this.track(
+      new Promise((r) => setImmediate(r)).then(async () => {
+        const release = await this.createSlots.acquire();
+        try {
+          await this.runCreate(job, document, auth);
+        } finally {
+          release();
+        }
+      }),
+    );
     return id;
   }
 
@@ -1246,6 +1268,7 @@ export class ImService {
    */
   private async contextualizeNow(infId: string, vms: number[] | null, auth: AuthItem[] = []): Promise<void> {
     if (this.ctxt) {
+      await this.ensureServerKey(infId);
       await this.ctxt.start(infId, vms, auth);
       return;
     }
@@ -1262,6 +1285,30 @@ export class ImService {
         vm.cont_out = disabled ? "Contextualization disabled\n" : logLine("VM configured.");
       }
     });
+  }
+
+  /**
+   * The infrastructure's contextualization server key, made before its first contextualization:
+   * an RSA-3072 key takes about half a second of CPU, which ContextualizationJobs.start would spend
+   * on the event loop (generateKeyPairSync), stalling every request meanwhile. Here it is made on
+   * the thread pool and stored as the state start() then keeps (generation 0: none ran yet).
+   */
+  private async ensureServerKey(infId: string): Promise<void> {
+    let key: ServerKey | undefined;
+    for (let attempt = 0; attempt <= 10; attempt++) {
+      const record = await this.store.getInfrastructure(infId);
+      if (!record || ctxtStateOf(record)) return;
+      key ??= await newServerKey(`radl-pulumi-${infId}`);
+      const seeded: CtxtRecordState = { generation: 0, configureGenerations: {}, serverKey: key };
+      try {
+        await this.store.updateInfrastructure(infId, record.version, {
+          secrets: { ...record.secrets, ctxt: seeded as unknown as JsonObject },
+        });
+        return;
+      } catch (err) {
+        if (!(err instanceof StoreConflictError)) throw err;
+      }
+    }
   }
 
   private async runDestroy(job: JobRecord, force: boolean, auth: AuthItem[] = []): Promise<void> {
@@ -1453,6 +1500,22 @@ function newStoredVm(plan: DeploymentPlan, id: number, now: number): StoredVm {
     cpu: numberFeature(vm.concrete.features, "cpu.count") ?? null,
     memory_mb: null,
   };
+}
+
+/** What generateServerKey (runtime/contextualize/server-key.ts) makes, without blocking the event loop. */
+function newServerKey(comment: string): Promise<ServerKey> {
+  return new Promise((resolve, reject) =>
+    generateKeyPair(
+      "rsa",
+      {
+        modulusLength: 3072,
+        privateKeyEncoding: { type: "pkcs1", format: "pem" },
+        publicKeyEncoding: { type: "spki", format: "pem" },
+      },
+      (err, _publicKey, privateKey) =>
+        err ? reject(err) : resolve({ privateKey, publicKey: sshRsaPublicLine(privateKey, comment) }),
+    ),
+  );
 }
 
 /** A new record's data before any VM is planned. */

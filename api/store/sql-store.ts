@@ -166,7 +166,8 @@ export class SqlStore implements InfrastructureStore {
     const id = checkId(record.id);
     const owners = checkOwners(record.owners);
     const data = jsonText(record.data, "data");
-    const secrets = this.seal(id, record.secrets ?? {});
+    const secretsText = jsonText(record.secrets ?? {}, "secrets");
+    const secrets = this.cipher.encrypt(secretsText, id);
     const now = Date.now();
     await this.write("create", async () => {
       try {
@@ -183,7 +184,17 @@ export class SqlStore implements InfrastructureStore {
         throw err;
       }
     });
-    return (await this.getInfrastructure(id, { includeDeleted: true }))!;
+    // what a read would return, without reading and decrypting it back
+    return {
+      id,
+      deleted: false,
+      owners,
+      data: parseJsonObject(data),
+      secrets: parseJsonObject(secretsText),
+      createdAt: new Date(now),
+      updatedAt: new Date(now),
+      version: 1,
+    };
   }
 
   async getInfrastructure(id: string, options: { includeDeleted?: boolean } = {}) {
@@ -340,7 +351,19 @@ export class SqlStore implements InfrastructureStore {
         throw err;
       }
     });
-    return (await this.getJob(id))!;
+    return {
+      id,
+      infId,
+      kind,
+      state,
+      params: parseJsonObject(params),
+      result: null,
+      error: null,
+      holder: job.holder ?? null,
+      attempts: 0,
+      createdAt: new Date(now),
+      updatedAt: new Date(now),
+    };
   }
 
   async getJob(id: string): Promise<JobRecord | undefined> {
