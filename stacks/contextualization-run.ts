@@ -17,6 +17,7 @@ import {
   type StepResult,
 } from "../runtime/contextualize/contmsg.js";
 import { CTXT_COMPONENT } from "../runtime/contextualize/graph.js";
+import { followMasterLogs, type LogFollower } from "../runtime/contextualize/live-logs.js";
 import { OperationCancelledError } from "./errors.js";
 import type { GraphOperationOptions, StackManager, UpOutcome } from "./stack-manager.js";
 
@@ -27,6 +28,8 @@ export interface CtxtGraphInfo {
   reason?: string;
   error?: string;
   master?: number;
+  /** The master's conf dir; step logs are `<confDir>/run/<generation>/<vm>/<stage>.log`. */
+  confDir?: string;
   skippedVms: number[];
   stages: { name: string; vms: { vm: number; tasks: string[]; node: string }[] }[];
 }
@@ -57,6 +60,9 @@ const DONE_LINES: Record<string, string> = {
 
 export const MAX_TIME_PASSED = "ERROR: Max contextualization time passed.";
 
+/** Live text kept per step before its final output arrives (that output is capped on the master too). */
+const LIVE_CAP = 1 << 20;
+
 export function isContextualizationNode(id: string, parent?: string): boolean {
   return id === CTXT_COMPONENT || parent === CTXT_COMPONENT || id.startsWith("ctxt-");
 }
@@ -79,6 +85,7 @@ export function contextualizationInfo(graph: ResourceGraph): CtxtGraphInfo | und
     ...(typeof info.reason === "string" ? { reason: info.reason } : {}),
     ...(typeof info.error === "string" ? { error: info.error } : {}),
     ...(typeof info.master === "number" ? { master: info.master } : {}),
+    ...(typeof info.confDir === "string" ? { confDir: info.confDir } : {}),
     skippedVms: Array.isArray(info.skippedVms) ? info.skippedVms : [],
     stages: Array.isArray(info.stages) ? info.stages : [],
   };
@@ -117,6 +124,11 @@ export interface ContextualizationRunOptions extends GraphOperationOptions {
   onProgress?: (snapshot: ContextualizationSnapshot) => void;
   /** Clock for log lines (tests). */
   now?: () => Date;
+  /**
+   * Follow the step logs on the master while they grow (live-logs.ts): the file where the server
+   * probe records the master's endpoint (CommandContextualizer.endpointFile) and the server key.
+   */
+  liveLogs?: { endpointFile: string; serverPrivateKey: string };
   /** Log text kept from before (a resumed run continues the same logs). */
   previous?: { infrastructureLog: string; vmLogs: Map<number, string> };
 }
@@ -142,6 +154,7 @@ export class ContextualizationRun {
   private readonly info: CtxtGraphInfo | undefined;
   private infraError: string | undefined;
   private stepsRun = 0;
+  private follower: LogFollower | undefined;
   private readonly now: () => Date;
 
   constructor(
@@ -213,7 +226,8 @@ export class ContextualizationRun {
       for (const l of PHASE_LINES[name] ?? []) this.line(l);
       if (this.nodeOf.has(name) && (pre.op === "create" || pre.op === "create-replacement")) {
         this.stepsRun++;
-        this.live.set(name, "");
+        // the log follower may have delivered lines of a shared stage run before the node started
+        if (!this.live.has(name)) this.live.set(name, "");
       }
       this.progress();
       return;
@@ -222,6 +236,7 @@ export class ContextualizationRun {
     if (done) {
       const name = nodeName(done.urn);
       if (done.op !== "same" && DONE_LINES[name]) this.line(DONE_LINES[name]);
+      if (done.op !== "same" && name === "ctxt-activate") this.startFollowing();
       const out = stdoutOf(done.new?.outputs);
       if (this.nodeOf.has(name) && out !== undefined) this.final.set(name, out);
       this.progress();
@@ -290,7 +305,31 @@ export class ContextualizationRun {
       return this.finish({ ok: false, error: message });
     } finally {
       if (timer) clearTimeout(timer);
+      this.follower?.stop();
     }
+  }
+
+  private startFollowing(): void {
+    const live = this.options.liveLogs;
+    const info = this.info;
+    if (live === undefined || info?.confDir === undefined || this.follower !== undefined) return;
+    const nodeOfFile = new Map<string, string>();
+    for (const [node, { vm, stage }] of this.nodeOf)
+      nodeOfFile.set(`${info.confDir}/run/${info.generation}/${vm}/${stage}.log`, node);
+    this.follower = followMasterLogs(live.endpointFile, live.serverPrivateKey, [...nodeOfFile.keys()], {
+      onText: (file, text) => {
+        const node = nodeOfFile.get(file);
+        if (node === undefined || this.final.has(node)) return;
+        const before = this.live.get(node) ?? "";
+        if (before.length > LIVE_CAP) return;
+        this.live.set(node, before + text);
+        this.progress();
+      },
+      onReset: (file) => {
+        const node = nodeOfFile.get(file);
+        if (node !== undefined) this.live.set(node, "");
+      },
+    });
   }
 
   private upOptions(signal?: AbortSignal): GraphOperationOptions {

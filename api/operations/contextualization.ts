@@ -282,6 +282,10 @@ export class ContextualizationJobs {
       maxTimeSeconds: maxTime,
       message: `contextualize generation ${state.generation}`,
       onProgress: (s) => (pending = s),
+      liveLogs: {
+        endpointFile: contextualizer.endpointFile(infId),
+        serverPrivateKey: state.serverKey.privateKey,
+      },
       ...(previous ? { previous } : {}),
     });
     let outcome;

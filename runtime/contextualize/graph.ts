@@ -138,6 +138,11 @@ export class CommandContextualizer implements Contextualizer {
     return dir;
   }
 
+  /** Where the server probe records the master's endpoint for the live log follower (live-logs.ts). */
+  endpointFile(infId: string): string {
+    return join(this.options.bundleRoot, infId, `master-gen-${this.options.generation}.json`);
+  }
+
   bundleDir(infId: string): string {
     return join(this.options.bundleRoot, infId, `gen-${this.options.generation}`);
   }
@@ -200,6 +205,7 @@ export class CommandContextualizer implements Contextualizer {
         ...(conn.proxy !== undefined ? { proxy: { ...conn.proxy, user: conn.proxy.user ?? conn.user } } : {}),
         timeoutSeconds: s.waitSshAccessTimeout,
         label: `the master VM ${master.system} (VM ${master.id})`,
+        endpointFile: this.endpointFile(inf.id),
         ...(pinned !== undefined ? { expectedHostKey: pinned } : {}),
       };
       nodes.push({

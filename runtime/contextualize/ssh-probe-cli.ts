@@ -4,6 +4,8 @@
  * on stdout when SSH answers, else the reason on stdout and exits 2 (credentials), 3 (timeout) or
  * 4 (host key changed). The engine puts stdout in the node's failure message, so it never holds secrets.
  */
+import { writeFileSync } from "node:fs";
+import type { MasterEndpoint } from "./live-logs.js";
 import { probeSsh, type ProbeInput } from "./ssh-probe.js";
 
 async function main(): Promise<number> {
@@ -19,6 +21,16 @@ async function main(): Promise<number> {
   const result = await probeSsh(input);
   if (result.ok) {
     process.stderr.write(`SSH of ${input.host} answered after ${result.elapsedSeconds} s\n`);
+    if (input.endpointFile !== undefined) {
+      const endpoint: MasterEndpoint = {
+        host: input.host,
+        port: input.port ?? 22,
+        user: input.user,
+        hostKey: result.hostKey,
+        proxied: input.proxy !== undefined,
+      };
+      writeFileSync(input.endpointFile, JSON.stringify(endpoint), { mode: 0o600 });
+    }
     process.stdout.write(`${result.hostKey}\n`);
     return 0;
   }

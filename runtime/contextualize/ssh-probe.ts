@@ -28,6 +28,11 @@ export interface ProbeInput extends ProbeEndpoint {
   proxy?: ProbeEndpoint;
   /** The host key recorded at first contact (`<type> <base64>`); absent: capture it. */
   expectedHostKey?: string;
+  /**
+   * Where the CLI writes, on success, the endpoint and host key (no secret) that the server's live
+   * log follower uses (live-logs.ts).
+   */
+  endpointFile?: string;
   /** Who the VM is, for messages ("the master VM front (VM 0)"). */
   label?: string;
   maxAuthFailures?: number;

@@ -176,6 +176,16 @@ test(
     assert.equal(first.error, undefined, first.error?.message);
     const info = first.outputs!.ctxt!.value as { hostKeys?: Record<string, string> };
     assert.equal(info.hostKeys?.["0"]?.trim(), real, "the probe's key is what the server records");
+    // what the probe leaves for the server's live log follower: the endpoint and key, no secret
+    const endpointText = readFileSync(join(rig.dir, "bundles", "hk", "master-gen-1.json"), "utf8");
+    assert.deepEqual(JSON.parse(endpointText), {
+      host: rig.master.publicIp,
+      port: 22,
+      user: rig.user,
+      hostKey: real,
+      proxied: false,
+    });
+    assert.ok(!endpointText.includes(rig.masterPassword));
     const steps = first.outputs!.ctxtSteps!.value as Record<string, string>;
     for (const [node, out] of Object.entries(steps))
       assert.equal(parseStepOutput(out).result?.ok, true, `${node} ran with the pinned key:\n${out}`);

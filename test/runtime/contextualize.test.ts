@@ -512,6 +512,8 @@ test("graph: the server's probe waits for the master, captures its host key and 
       privateKey: "…",
       timeoutSeconds: 45,
       label: "the master VM front (VM 0)",
+      // where the probe leaves the endpoint for the live log follower: beside the bundles, not in one
+      endpointFile: "/srv/ctxt/inf1/master-gen-2.json",
     },
   );
   assert.equal(request.privateKey, serverKey.privateKey, "newlines survive the JSON escaping");
