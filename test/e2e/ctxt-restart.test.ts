@@ -20,10 +20,9 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { printRadl } from "../../compiler/print.js";
-import { radlDocument, rigAvailable, rigFixture, rigLeftovers, startRig, type Rig } from "../support/rig.js";
+import { radlDocument, requireRig, rigFixture, rigLeftovers, startRig, type Rig } from "../support/rig.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
-const skip = rigAvailable();
 let rig: Rig;
 let server: TestServer | undefined;
 const AUTH =
@@ -55,7 +54,7 @@ setInterval(() => {}, 1000);
 `;
 
 before(async () => {
-  if (skip) return;
+  requireRig();
   rig = await startRig({ workers: 1 });
 });
 
@@ -70,7 +69,6 @@ after(async () => {
 test(
   "SIGKILL of the server during a 60 s recipe: the restarted server resumes, the recipe ran once",
   {
-    skip,
     timeout: 1_200_000,
   },
   async () => {
@@ -168,7 +166,6 @@ const F5_RECIPE = `
 test(
   "RemoveResource of a VM during contextualization: its processes end, the rest is configured, its log is kept",
   {
-    skip,
     timeout: 1_200_000,
   },
   async () => {

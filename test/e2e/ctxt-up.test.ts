@@ -11,13 +11,12 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { printRadl } from "../../compiler/print.js";
 import { repoRoot } from "../support/paths.js";
-import { radlDocument, rigAvailable, rigFixture, rigLeftovers, startRig, type Rig } from "../support/rig.js";
+import { radlDocument, requireRig, rigFixture, rigLeftovers, startRig, type Rig } from "../support/rig.js";
 
-const skip = rigAvailable();
 let rig: Rig;
 
 before(async () => {
-  if (skip) return;
+  requireRig();
   rig = await startRig({ workers: 1 });
 });
 
@@ -65,7 +64,6 @@ function radl(args: string[], cwd: string): Promise<{ status: number; stdout: st
 test(
   "radl up launches, then contextualizes the rig to configured; a second up re-runs nothing",
   {
-    skip,
     timeout: 900_000,
   },
   async () => {
