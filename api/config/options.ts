@@ -537,7 +537,8 @@ export const IM_OPTIONS = [
     type: "int",
     default: 2,
     min: 1,
-    description: "radl-pulumi: engine operations running at once across all stacks of this server.",
+    description:
+      "radl-pulumi: engine operations running at once across all stacks of this server; also how many async creates are planned and launched at once (the others wait, queued).",
   },
 ] as const satisfies readonly OptionSpec[];
 
