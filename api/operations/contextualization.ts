@@ -74,6 +74,7 @@ export function ctxtStateOf(record: InfrastructureRecord): CtxtRecordState | und
 
 export class ContextualizationJobs {
   private readonly running = new Map<string, Running>();
+  private detaching = false;
 
   constructor(
     private readonly host: ContextualizationHost,
@@ -87,6 +88,18 @@ export class ContextualizationJobs {
   /** Whether a run of this infrastructure is going on. */
   isRunning(infId: string): boolean {
     return this.running.has(infId);
+  }
+
+  /**
+   * Server shutdown: stops watching every run without ending it. The engine operation is cancelled,
+   * the playbooks go on on the masters, the jobs stay `running` in DATA_DB with the logs last
+   * written, and the next start resumes them (§2.13), as after a crash but without the wait.
+   */
+  async detach(): Promise<void> {
+    this.detaching = true;
+    const all = [...this.running.values()];
+    for (const r of all) r.controller.abort();
+    await Promise.allSettled(all.map((r) => r.done));
   }
 
   /** Cancels the running job of the infrastructure (if any) and waits for it to end. */
@@ -157,6 +170,7 @@ export class ContextualizationJobs {
     const started = new Promise<void>((resolve) => (ready = resolve));
     const done = this.run(job, infId, auth, resumed, controller.signal, ready)
       .catch(async (err: unknown) => {
+        if (this.detaching && controller.signal.aborted) return;
         const message = err instanceof Error ? err.message : String(err);
         await this.host
           .write(infId, (d) => {
@@ -297,6 +311,7 @@ export class ContextualizationJobs {
       pending = undefined;
       await writing;
     }
+    if (outcome.cancelled && this.detaching) return;
     const master = info?.master;
     const seen = recordedHostKeys(outcome.up?.outputs);
     const hostKeys = { ...(state.hostKeys ?? {}), ...seen };

@@ -222,9 +222,13 @@ export class ImService {
     return recovered.resumed;
   }
 
-  /** Waits for background jobs, then gives up the lease. */
+  /**
+   * Stops watching contextualization runs (they go on on the masters and resume at the next start),
+   * waits for the other background jobs, then gives up the lease.
+   */
   async close(): Promise<void> {
     if (this.leaseTimer) clearInterval(this.leaseTimer);
+    await this.ctxt?.detach();
     await Promise.allSettled([...this.background]);
     await this.store.releaseLease(serverLeaseName(this.serverId), this.serverId).catch(() => undefined);
   }

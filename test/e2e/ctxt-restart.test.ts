@@ -15,7 +15,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -149,6 +149,58 @@ test(
       await server.request("DELETE", `/infrastructures/${id}`, { headers: H });
     } finally {
       killGroup();
+    }
+  },
+);
+
+test(
+  "stopping the server during a 60 s recipe returns in seconds; the next start resumes the run, the recipe runs once",
+  { timeout: 1_200_000 },
+  async () => {
+    const dataDir = join(rig.dir, "server-data-stop");
+    mkdirSync(dataDir);
+    const w = rig.workers[0]!;
+    const appended = join(w.root, "opt/im-test/appended");
+    rmSync(appended, { force: true });
+    const radl = printRadl(radlDocument(rigFixture(rig, { recipes: { wn: SLOW_RECIPE } })));
+    const first = await startTestServer({ dataDir, cfg: CFG });
+    const created = await first.request("POST", "/infrastructures", { headers: H, body: radl });
+    assert.equal(created.status, 200, created.body);
+    const id = String(created.headers.infid);
+    const end = Date.now() + 600_000;
+    while (!existsSync(appended)) {
+      if (Date.now() > end) assert.fail("the worker's recipe never started");
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const stopping = Date.now();
+    await first.stop({ keepData: true });
+    const seconds = (Date.now() - stopping) / 1000;
+    assert.ok(seconds < 30, `stopping waited ${seconds} s for the recipe`);
+    const pidFile = join(rig.master.root, "vartmp/.im", id, "run/1/1/step2.pid");
+    const workerPid = readFileSync(pidFile, "utf8").split(" ")[0]!;
+    assert.ok(existsSync(`/proc/${workerPid}`), "the playbook on the master ended with the server");
+
+    const second = await startTestServer({ dataDir, cfg: CFG });
+    try {
+      let final: { state: string; vm_states: Record<string, string> } | undefined;
+      while (Date.now() < end + 600_000) {
+        const res = await second.request("GET", `/infrastructures/${id}/state`, { headers: H });
+        const s = (JSON.parse(res.body) as { state: { state: string; vm_states: Record<string, string> } })
+          .state;
+        if (s.state !== "running" && s.state !== "pending") {
+          final = s;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      const contmsg = (await second.request("GET", `/infrastructures/${id}/contmsg`, { headers: H })).body;
+      assert.equal(final?.state, "configured", contmsg);
+      assert.equal(readFileSync(appended, "utf8"), "appended\n", "the recipe ran twice");
+      assert.match(contmsg, /Contextualization resumed after a server restart/);
+      assert.doesNotMatch(contmsg, /Contextualization cancelled/);
+      await second.request("DELETE", `/infrastructures/${id}`, { headers: H });
+    } finally {
+      await second.stop();
     }
   },
 );
