@@ -140,6 +140,8 @@ interface CachedRecord {
   data: InfData;
   /** Parsed on first use; undefined when the record has no plan. */
   plan?: DeploymentPlan | undefined;
+  /** GetVMInfo's documents of this version by VM id: a pure function of the record (shared, never mutated). */
+  vmInfo?: Map<number, RadlDocument>;
 }
 
 /**
@@ -284,7 +286,7 @@ export class ImService {
 
   async getInfrastructureState(ctx: AuthContext, infId: string): Promise<InfStateResult> {
     const opened = await this.openRead(ctx, infId);
-    const data = await this.refresh(ctx, opened.record, opened.data);
+    const data = await this.refresh(ctx, opened);
     const vms = [...data.vm_list].filter((vm) => !vm.destroy).sort((a, b) => a.im_id - b.im_id);
     const vm_states: Record<string, VmState> = {};
     for (const vm of vms) vm_states[String(vm.im_id)] = this.stateOf(data, vm);
@@ -331,10 +333,17 @@ export class ImService {
 
   /** GetVMInfo: the VM's current RADL (its networks and its single system). */
   async getVmInfo(ctx: AuthContext, infId: string, vmId: string): Promise<RadlDocument> {
-    const { data: stored, record } = await this.openRead(ctx, infId);
-    const data = await this.refresh(ctx, record, stored);
+    const entry = await this.openRead(ctx, infId);
+    const data = await this.refresh(ctx, entry);
     const vm = this.vmOf(data, vmId);
-    return this.vmDocument(data, this.readPlan(record), vm);
+    // refreshed: written as a new version, so the document of this one is not kept
+    if (data !== entry.data) return this.vmDocument(data, this.entryPlan(entry), vm);
+    let doc = entry.vmInfo?.get(vm.im_id);
+    if (!doc) {
+      doc = this.vmDocument(data, this.entryPlan(entry), vm);
+      (entry.vmInfo ??= new Map()).set(vm.im_id, doc);
+    }
+    return doc;
   }
 
   /** GetVMProperty: a feature of the VM's system (`contmsg` is its log); IncorrectProperty when absent. */
@@ -1020,20 +1029,24 @@ export class ImService {
   }
 
   /** Caches a record just written, unless a newer version is already cached. */
-  private remember(record: InfrastructureRecord): void {
+  private remember(record: InfrastructureRecord, samePlan?: { plan: DeploymentPlan | undefined }): void {
     const cached = this.readCache.get(record.id);
     if (cached && cached.record.version >= record.version) return;
     this.readCache.delete(record.id);
     if (this.readCache.size >= READ_CACHE_SIZE) this.readCache.delete(this.readCache.keys().next().value!);
-    this.readCache.set(record.id, { record, data: fromJson(record.data) });
+    this.readCache.set(record.id, { record, data: fromJson(record.data), ...samePlan });
+  }
+
+  /** The entry's plan, parsed on first use. */
+  private entryPlan(entry: CachedRecord): DeploymentPlan | undefined {
+    if (!("plan" in entry)) entry.plan = this.planOf(entry.record);
+    return entry.plan;
   }
 
   /** The plan for reads that never change it: parsed once per cached record version. */
   private readPlan(record: InfrastructureRecord): DeploymentPlan | undefined {
     const cached = this.readCache.get(record.id);
-    if (cached?.record !== record) return this.planOf(record);
-    if (!("plan" in cached)) cached.plan = this.planOf(record);
-    return cached.plan;
+    return cached?.record === record ? this.entryPlan(cached) : this.planOf(record);
   }
 
   private storedDocument(data: InfData): RadlDocument {
@@ -1065,14 +1078,18 @@ export class ImService {
    * §4.2 step 3: VMs not refreshed for VM_INFO_UPDATE_FREQUENCY seconds are read back from their
    * driver (with the caller's credentials for that cloud); changes are saved.
    */
-  private async refresh(ctx: AuthContext, record: InfrastructureRecord, data: InfData): Promise<InfData> {
-    const plan = this.readPlan(record);
-    if (!plan || data.deleting) return data;
+  private async refresh(ctx: AuthContext, entry: CachedRecord): Promise<InfData> {
+    const { record, data } = entry;
     const now = nowSeconds();
+    const due = (vm: StoredVm) =>
+      !vm.destroy && !vm.creating && vm.id !== null && now - vm.last_update >= this.refreshSeconds;
+    if (data.deleting || !data.vm_list.some(due)) return data;
+    const plan = this.entryPlan(entry);
+    if (!plan) return data;
     const updates = new Map<number, ProviderState>();
     const unknown = new Set<number>();
     for (const vm of data.vm_list) {
-      if (vm.destroy || vm.creating || vm.id === null || now - vm.last_update < this.refreshSeconds) continue;
+      if (!due(vm)) continue;
       const planned = plan.vms.find((v) => v.id === vm.im_id);
       const cloud = plan.clouds.find((c) => c.cloudKey === planned?.cloudKey);
       const driver = planned ? this.drivers.get(planned.connector) : undefined;
@@ -1100,7 +1117,13 @@ export class ImService {
     change(next);
     try {
       // written over the version just read (no second read), and kept as the cached record
-      this.remember(await this.store.updateInfrastructure(record.id, record.version, { data: toJson(next) }));
+      // (only the data changes: the parsed plan goes with it)
+      this.remember(
+        await this.store.updateInfrastructure(record.id, record.version, { data: toJson(next) }),
+        {
+          plan,
+        },
+      );
     } catch (err) {
       if (err instanceof StoreConflictError) await this.write(record.id, change).catch(() => undefined);
     }

@@ -102,11 +102,26 @@ function isRadlDocument(v: unknown): v is RadlDocument {
   return typeof v === "object" && v !== null && "systems" in v && "networks" in v && "deploys" in v;
 }
 
+/**
+ * Printed and encoded forms of the documents operations return, by document: GetVMInfo returns
+ * the same (never mutated) document until the record changes, so it is printed once.
+ */
+const renderedDocuments = new WeakMap<RadlDocument, { text?: string; json?: unknown }>();
+
+function renderedDocument(doc: RadlDocument): { text?: string; json?: unknown } {
+  let forms = renderedDocuments.get(doc);
+  if (!forms) renderedDocuments.set(doc, (forms = {}));
+  return forms;
+}
+
 function render(value: Value, rep: "json" | "default", p: Produces): { contentType: string; body: string } {
   if (rep === "json") {
     let json: unknown;
-    if (isRadlDocument(value)) json = p.field ? { [p.field]: encodeRadlJson(value) } : encodeRadlJson(value);
-    else if (value instanceof FeatureEntries)
+    if (isRadlDocument(value)) {
+      const forms = renderedDocument(value);
+      forms.json ??= encodeRadlJson(value);
+      json = p.field ? { [p.field]: forms.json } : forms.json;
+    } else if (value instanceof FeatureEntries)
       json = p.field ? { [p.field]: value.toSimple() } : value.toSimple();
     else if (p.field && p.item && Array.isArray(value))
       json = { [p.field]: value.map((e) => ({ [p.item!]: e })) };
@@ -116,8 +131,10 @@ function render(value: Value, rep: "json" | "default", p: Produces): { contentTy
   }
   let body: string;
   if (Array.isArray(value)) body = value.join("\n");
-  else if (isRadlDocument(value)) body = printRadl(value);
-  else if (value instanceof FeatureEntries) body = value.toText();
+  else if (isRadlDocument(value)) {
+    const forms = renderedDocument(value);
+    body = forms.text ??= printRadl(value);
+  } else if (value instanceof FeatureEntries) body = value.toText();
   else body = value === null || value === undefined ? "" : String(value);
   return { contentType: p.defaultType, body };
 }
