@@ -228,6 +228,8 @@ export class ContextualizationRun {
         this.stepsRun++;
         // the log follower may have delivered lines of a shared stage run before the node started
         if (!this.live.has(name)) this.live.set(name, "");
+        // a resumed run finds ctxt-activate done already
+        this.startFollowing();
       }
       this.progress();
       return;
