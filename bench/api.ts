@@ -377,9 +377,11 @@ async function reference(): Promise<Results> {
     const ids: string[] = [];
     const agent = new Agent({ keepAlive: true, maxSockets: 8 });
     let failed = "";
+    let started = 0;
     await Promise.all(
       Array.from({ length: 8 }, async () => {
-        while (ids.length < infs && !failed) {
+        while (started < infs && !failed) {
+          started++;
           const r = await call(agent, url, "POST", "/infrastructures", RADL);
           if (r.status === 200) ids.push(r.body.trim().split("/").pop()!);
           else failed = `${r.status} ${r.body}`;
