@@ -315,6 +315,10 @@ export class CommandContextualizer implements Contextualizer {
       ["ctxt-activate"],
     );
 
+    // Step commands name the generation through ctxt-activate's `gen-current` link, not gen-<g>: a
+    // RADL step that a new generation does not re-run (its trigger c(v) unchanged) must keep the
+    // same command text, or the engine would run `update` and lose the step's recorded output.
+    const current = `${conf}/gen-current`;
     let previous = ["ctxt-hosts"];
     const lastOfVm = new Map<number, string>();
     const stepIds: string[] = [];
@@ -333,7 +337,7 @@ export class CommandContextualizer implements Contextualizer {
           {
             connection: serverKeyed,
             create: ph.resolve(
-              `sh ${gen}/bin/run-step ${gen} ${vm.id} ${host} ${stage.name} ${t.tasks.join(" ")}`,
+              `sh ${current}/bin/run-step ${current} ${vm.id} ${host} ${stage.name} ${t.tasks.join(" ")}`,
             ),
             triggers: trig,
           },

@@ -5,7 +5,7 @@
  * both VMs reach `configured`. A Reconfigure that changes the worker's recipe re-runs it.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { printRadl } from "../../compiler/print.js";
@@ -130,6 +130,22 @@ test(
     assert.equal(second.state, "configured", contmsg2);
     assert.equal(readFileSync(marker, "utf8"), "v2 wn-1.localdomain master=front.localdomain");
     assert.match(readFileSync(join(runDir, "2/1/step2.log"), "utf8"), /Launch task: wn_wn/);
+
+    // Reconfigure of VM 0 only: every VM's basic and main run again (one shared run each), the
+    // worker's recipe step does not
+    const markerTime = statSync(marker).mtimeMs;
+    const only0 = await server.request("PUT", `/infrastructures/${id}/reconfigure?vm_list=0`, {
+      headers: H,
+      body,
+    });
+    assert.equal(only0.status, 200, only0.body);
+    const third = await waitConfigured(id);
+    const contmsg3 = (await server.request("GET", `/infrastructures/${id}/contmsg`, { headers: H })).body;
+    assert.equal(third.state, "configured", contmsg3);
+    assert.equal(statSync(marker).mtimeMs, markerTime, "the worker's recipe ran again");
+    assert.equal(existsSync(join(runDir, "3/1/step2.log")), false);
+    assert.match(readFileSync(join(runDir, "3/1/main.log"), "utf8"), /Launch task: main_wn/);
+    assert.equal(existsSync(join(runDir, "3/batch-main")), true, "main ran as one shared run");
 
     const destroyed = await server.request("DELETE", `/infrastructures/${id}`, { headers: H });
     assert.equal(destroyed.status, 200, destroyed.body);

@@ -397,7 +397,7 @@ test("graph: command nodes with barriers, generation triggers, secrets only in s
   assert.deepEqual(byId.get("ctxt-vm2-step2")!.args.triggers, [4]);
   assert.equal(
     byId.get("ctxt-vm1-step2")!.args.create,
-    "sh /var/tmp/.im/inf1/gen-4/bin/run-step /var/tmp/.im/inf1/gen-4 1 10.0.0.20_1 step2 wn_wn",
+    "sh /var/tmp/.im/inf1/gen-current/bin/run-step /var/tmp/.im/inf1/gen-current 1 10.0.0.20_1 step2 wn_wn",
   );
   assert.deepEqual(byId.get("ctxt-bundle")!.args.source, {
     asset: { kind: "fileArchive", path: "/srv/ctxt/inf1/gen-4" },
