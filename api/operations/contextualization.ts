@@ -17,7 +17,7 @@ import { loadRadl } from "../../compiler/load.js";
 import { lowerPlanDetailed, type DeploymentPlan, type DriverLookup } from "../../compiler/plan/index.js";
 import { CommandContextualizer } from "../../runtime/contextualize/graph.js";
 import type { CtxtSettings } from "../../runtime/contextualize/model.js";
-import { generateServerKey, type ServerKey } from "../../runtime/contextualize/server-key.js";
+import { generateServerKeyAsync, type ServerKey } from "../../runtime/contextualize/server-key.js";
 import {
   ContextualizationRun,
   recordedHostKeys,
@@ -133,7 +133,7 @@ export class ContextualizationJobs {
     const state: CtxtRecordState = {
       generation,
       configureGenerations,
-      serverKey: previous?.serverKey ?? generateServerKey(`radl-pulumi-${infId}`),
+      serverKey: previous?.serverKey ?? (await generateServerKeyAsync(`radl-pulumi-${infId}`)),
       ...(previous?.hostKeys ? { hostKeys: previous.hostKeys } : {}),
       startedAt: Math.floor(Date.now() / 1000),
     };

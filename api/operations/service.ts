@@ -1,4 +1,4 @@
-import { generateKeyPair, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { AuthItem } from "../../compiler/auth/types.js";
 import { cloudsFromAuth } from "../../compiler/auth/cloud.js";
 import { check } from "../../compiler/check.js";
@@ -65,13 +65,7 @@ import {
 import { fromJson, logLine, nowSeconds, toJson, type InfData, type StoredVm } from "./record.js";
 import { FeatureEntries } from "./feature-entries.js";
 import { DEFAULT_LAUNCH_LIMITS, launchVms, type LaunchLimits } from "./launch.js";
-import { sshRsaPublicLine, type ServerKey } from "../../runtime/contextualize/server-key.js";
-import {
-  ContextualizationJobs,
-  ctxtStateOf,
-  type ContextualizationConfig,
-  type CtxtRecordState,
-} from "./contextualization.js";
+import { ContextualizationJobs, type ContextualizationConfig } from "./contextualization.js";
 import { aggregateState, vmState, type ProviderState, type VmState } from "./state.js";
 import { serviceVersion } from "./version.js";
 
@@ -1295,7 +1289,6 @@ export class ImService {
    */
   private async contextualizeNow(infId: string, vms: number[] | null, auth: AuthItem[] = []): Promise<void> {
     if (this.ctxt) {
-      await this.ensureServerKey(infId);
       await this.ctxt.start(infId, vms, auth);
       return;
     }
@@ -1312,30 +1305,6 @@ export class ImService {
         vm.cont_out = disabled ? "Contextualization disabled\n" : logLine("VM configured.");
       }
     });
-  }
-
-  /**
-   * The infrastructure's contextualization server key, made before its first contextualization:
-   * an RSA-3072 key takes about half a second of CPU, which ContextualizationJobs.start would spend
-   * on the event loop (generateKeyPairSync), stalling every request meanwhile. Here it is made on
-   * the thread pool and stored as the state start() then keeps (generation 0: none ran yet).
-   */
-  private async ensureServerKey(infId: string): Promise<void> {
-    let key: ServerKey | undefined;
-    for (let attempt = 0; attempt <= 10; attempt++) {
-      const record = await this.store.getInfrastructure(infId);
-      if (!record || ctxtStateOf(record)) return;
-      key ??= await newServerKey(`radl-pulumi-${infId}`);
-      const seeded: CtxtRecordState = { generation: 0, configureGenerations: {}, serverKey: key };
-      try {
-        await this.store.updateInfrastructure(infId, record.version, {
-          secrets: { ...record.secrets, ctxt: seeded as unknown as JsonObject },
-        });
-        return;
-      } catch (err) {
-        if (!(err instanceof StoreConflictError)) throw err;
-      }
-    }
   }
 
   private async runDestroy(job: JobRecord, force: boolean, auth: AuthItem[] = []): Promise<void> {
@@ -1527,22 +1496,6 @@ function newStoredVm(plan: DeploymentPlan, id: number, now: number): StoredVm {
     cpu: numberFeature(vm.concrete.features, "cpu.count") ?? null,
     memory_mb: null,
   };
-}
-
-/** What generateServerKey (runtime/contextualize/server-key.ts) makes, without blocking the event loop. */
-function newServerKey(comment: string): Promise<ServerKey> {
-  return new Promise((resolve, reject) =>
-    generateKeyPair(
-      "rsa",
-      {
-        modulusLength: 3072,
-        privateKeyEncoding: { type: "pkcs1", format: "pem" },
-        publicKeyEncoding: { type: "spki", format: "pem" },
-      },
-      (err, _publicKey, privateKey) =>
-        err ? reject(err) : resolve({ privateKey, publicKey: sshRsaPublicLine(privateKey, comment) }),
-    ),
-  );
 }
 
 /** A new record's data before any VM is planned. */

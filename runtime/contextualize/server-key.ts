@@ -2,7 +2,7 @@
  * The infrastructure's server key (spec contextualization.md §2.8): RSA-3072, private half as PKCS#1
  * PEM (OpenSSH accepts it), public half as an `ssh-rsa` authorized_keys line.
  */
-import { createPublicKey, generateKeyPairSync } from "node:crypto";
+import { createPublicKey, generateKeyPair, generateKeyPairSync, type RSAKeyPairOptions } from "node:crypto";
 
 export interface ServerKey {
   privateKey: string;
@@ -30,11 +30,22 @@ export function sshRsaPublicLine(pem: string, comment = "radl-pulumi"): string {
   return `ssh-rsa ${blob.toString("base64")} ${comment}`;
 }
 
+const RSA_3072: RSAKeyPairOptions<"pem", "pem"> = {
+  modulusLength: 3072,
+  privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+};
+
 export function generateServerKey(comment = "radl-pulumi"): ServerKey {
-  const { privateKey } = generateKeyPairSync("rsa", {
-    modulusLength: 3072,
-    privateKeyEncoding: { type: "pkcs1", format: "pem" },
-    publicKeyEncoding: { type: "spki", format: "pem" },
-  });
+  const { privateKey } = generateKeyPairSync("rsa", RSA_3072);
   return { privateKey, publicKey: sshRsaPublicLine(privateKey, comment) };
+}
+
+/** The same on the thread pool: about half a second of CPU that a server must not spend on its event loop. */
+export function generateServerKeyAsync(comment = "radl-pulumi"): Promise<ServerKey> {
+  return new Promise((resolve, reject) =>
+    generateKeyPair("rsa", RSA_3072, (err, _publicKey, privateKey) =>
+      err ? reject(err) : resolve({ privateKey, publicKey: sshRsaPublicLine(privateKey, comment) }),
+    ),
+  );
 }
