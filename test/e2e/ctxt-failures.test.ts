@@ -12,7 +12,7 @@ import { dynamicFiles, genDir, sharedRunFiles, staticFiles } from "../../runtime
 import { parseStepOutput } from "../../runtime/contextualize/contmsg.js";
 import { selectMaster } from "../../runtime/contextualize/master.js";
 import { DEFAULT_SETTINGS, type CtxtInfrastructure } from "../../runtime/contextualize/model.js";
-import { contextualizationPlan } from "../../runtime/contextualize/stages.js";
+import { contextualizationPlan, type ContextualizationPlan } from "../../runtime/contextualize/stages.js";
 import { inventoryHost, vmFromSystem } from "../../runtime/contextualize/vms.js";
 import {
   installGeneration,
@@ -74,6 +74,40 @@ function ansibleProcessesOnMaster(): string[] {
   return out.stdout.split("\n").filter((l) => l.trim() !== "");
 }
 
+type StepResults = Map<string, { ok: boolean; skipped: boolean; log: string }>;
+
+/** Runs every stage's run-steps on the master, the VMs of a stage at once; results by `<vm>-<stage>`. */
+async function runStages(
+  inf: CtxtInfrastructure,
+  plan: Extract<ContextualizationPlan, { disabled: false }>,
+  g: string,
+  afterStage?: (stage: string, results: StepResults) => void,
+): Promise<StepResults> {
+  const results: StepResults = new Map();
+  for (const stage of plan.stages) {
+    await Promise.all(
+      stage.perVm.map(async (p) => {
+        const vm = inf.vms.find((v) => v.id === p.vmId)!;
+        const r = await runStepOnMaster(rig, g, p.vmId, inventoryHost(vm)!, stage.name, p.tasks);
+        assert.equal(
+          r.status,
+          0,
+          `run-step exits 0 once the step is recorded (${stage.name}, vm ${p.vmId}): ${r.stderr}`,
+        );
+        const parsed = parseStepOutput(r.stdout);
+        assert.ok(parsed.result, r.stdout);
+        results.set(`${p.vmId}-${stage.name}`, {
+          ok: parsed.result.ok,
+          skipped: parsed.result.skipped,
+          log: parsed.log,
+        });
+      }),
+    );
+    afterStage?.(stage.name, results);
+  }
+  return results;
+}
+
 test(
   "F3: a playbook failing on one VM of a shared run is recorded, its later step skipped, the others configured",
   { timeout: 600_000 },
@@ -113,27 +147,7 @@ test(
       { ...staticFiles(inf, plan, 1), ...dynamicFiles(inf, plan, master, 1), ...shared },
       600,
     );
-    const results = new Map<string, { ok: boolean; skipped: boolean; log: string }>();
-    for (const stage of plan.stages) {
-      await Promise.all(
-        stage.perVm.map(async (p) => {
-          const vm = inf.vms.find((v) => v.id === p.vmId)!;
-          const r = await runStepOnMaster(rig, g, p.vmId, inventoryHost(vm)!, stage.name, p.tasks);
-          assert.equal(
-            r.status,
-            0,
-            `run-step exits 0 once the step is recorded (${stage.name}, vm ${p.vmId}): ${r.stderr}`,
-          );
-          const parsed = parseStepOutput(r.stdout);
-          assert.ok(parsed.result, r.stdout);
-          results.set(`${p.vmId}-${stage.name}`, {
-            ok: parsed.result.ok,
-            skipped: parsed.result.skipped,
-            log: parsed.log,
-          });
-        }),
-      );
-    }
+    const results = await runStages(inf, plan, g);
     const host2 = inventoryHost(inf.vms[2]!)!;
     const failed = results.get("2-step1")!;
     assert.equal(failed.ok, false);
@@ -237,24 +251,9 @@ test(
     const master = selectMaster(inf.vms);
     const g = genDir(inf, 5);
     installGeneration(rig, g, { ...staticFiles(inf, plan, 5), ...dynamicFiles(inf, plan, master, 5) }, 900);
-    const results = new Map<string, { ok: boolean; skipped: boolean; log: string }>();
-    for (const stage of plan.stages) {
-      await Promise.all(
-        stage.perVm.map(async (p) => {
-          const vm = inf.vms.find((v) => v.id === p.vmId)!;
-          const r = await runStepOnMaster(rig, g, p.vmId, inventoryHost(vm)!, stage.name, p.tasks);
-          assert.equal(r.status, 0, `${stage.name} vm ${p.vmId}: ${r.stderr}`);
-          const parsed = parseStepOutput(r.stdout);
-          assert.ok(parsed.result, r.stdout);
-          results.set(`${p.vmId}-${stage.name}`, {
-            ok: parsed.result.ok,
-            skipped: parsed.result.skipped,
-            log: parsed.log,
-          });
-        }),
-      );
-      if (stage.name === "basic") {
-        assert.equal(results.get("2-basic")?.ok, true, results.get("2-basic")?.log);
+    const results = await runStages(inf, plan, g, (stage, sofar) => {
+      if (stage === "basic") {
+        assert.equal(sofar.get("2-basic")?.ok, true, sofar.get("2-basic")?.log);
         // wn2 goes away: its sshd and every session it serves (the master's ControlPersist link too)
         const ns = rig.workers[1]!.ns;
         const pids = spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).stdout.trim().split(/\s+/);
@@ -262,7 +261,7 @@ test(
           if (pid !== "" && readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "sshd")
             process.kill(Number(pid), "SIGKILL");
       }
-    }
+    });
     const lost = results.get("2-main")!;
     assert.equal(lost.ok, false);
     assert.match(lost.log, /UNREACHABLE!/);

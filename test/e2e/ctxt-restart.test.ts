@@ -53,6 +53,32 @@ process.stdout.write("ID " + res.status + " " + res.headers.infid + "\\n");
 setInterval(() => {}, 1000);
 `;
 
+/** Waits (up to 10 min) until the worker's recipe has left `marker`. */
+async function recipeStarted(marker: string): Promise<void> {
+  const end = Date.now() + 600_000;
+  while (!existsSync(marker)) {
+    if (Date.now() > end) assert.fail("the worker's recipe never started");
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** The infrastructure's state once it is neither running nor pending (undefined after 10 min). */
+async function settledState(
+  s: TestServer,
+  id: string,
+): Promise<{ state: string; vm_states: Record<string, string> } | undefined> {
+  const end = Date.now() + 600_000;
+  while (Date.now() < end) {
+    const res = await s.request("GET", `/infrastructures/${id}/state`, { headers: H });
+    assert.equal(res.status, 200, res.body);
+    const state = (JSON.parse(res.body) as { state: { state: string; vm_states: Record<string, string> } })
+      .state;
+    if (state.state !== "running" && state.state !== "pending") return state;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return undefined;
+}
+
 before(async () => {
   requireRig();
   rig = await startRig({ workers: 1 });
@@ -109,11 +135,7 @@ test(
       });
       // the recipe appended its line and sleeps: kill the whole server while it does
       const appended = join(w.root, "opt/im-test/appended");
-      const end = Date.now() + 600_000;
-      while (!existsSync(appended)) {
-        if (Date.now() > end) assert.fail("the worker's recipe never started");
-        await new Promise((r) => setTimeout(r, 500));
-      }
+      await recipeStarted(appended);
       await new Promise((r) => setTimeout(r, 3000));
       killGroup();
       await new Promise((r) => setTimeout(r, 1000));
@@ -123,19 +145,7 @@ test(
       assert.ok(existsSync(`/proc/${workerPid}`), "the playbook on the master died with the server");
 
       server = await startTestServer({ dataDir, cfg: CFG });
-      const restarted = Date.now();
-      let final: { state: string; vm_states: Record<string, string> } | undefined;
-      while (Date.now() - restarted < 600_000) {
-        const res = await server.request("GET", `/infrastructures/${id}/state`, { headers: H });
-        assert.equal(res.status, 200, res.body);
-        const s = (JSON.parse(res.body) as { state: { state: string; vm_states: Record<string, string> } })
-          .state;
-        if (s.state !== "running" && s.state !== "pending") {
-          final = s;
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 1000));
-      }
+      const final = await settledState(server, id);
       const contmsg = (await server.request("GET", `/infrastructures/${id}/contmsg`, { headers: H })).body;
       assert.ok(final, `still running after the restart:\n${contmsg}`);
       assert.equal(final.state, "configured", contmsg);
@@ -167,11 +177,7 @@ test(
     const created = await first.request("POST", "/infrastructures", { headers: H, body: radl });
     assert.equal(created.status, 200, created.body);
     const id = String(created.headers.infid);
-    const end = Date.now() + 600_000;
-    while (!existsSync(appended)) {
-      if (Date.now() > end) assert.fail("the worker's recipe never started");
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await recipeStarted(appended);
     const stopping = Date.now();
     await first.stop({ keepData: true });
     const seconds = (Date.now() - stopping) / 1000;
@@ -182,17 +188,7 @@ test(
 
     const second = await startTestServer({ dataDir, cfg: CFG });
     try {
-      let final: { state: string; vm_states: Record<string, string> } | undefined;
-      while (Date.now() < end + 600_000) {
-        const res = await second.request("GET", `/infrastructures/${id}/state`, { headers: H });
-        const s = (JSON.parse(res.body) as { state: { state: string; vm_states: Record<string, string> } })
-          .state;
-        if (s.state !== "running" && s.state !== "pending") {
-          final = s;
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 1000));
-      }
+      const final = await settledState(second, id);
       const contmsg = (await second.request("GET", `/infrastructures/${id}/contmsg`, { headers: H })).body;
       assert.equal(final?.state, "configured", contmsg);
       assert.equal(readFileSync(appended, "utf8"), "appended\n", "the recipe ran twice");
@@ -228,11 +224,7 @@ test(
     assert.equal(created.status, 200, created.body);
     const id = String(created.headers.infid);
     const started = join(w.root, "opt/im-test/f5-started");
-    const end = Date.now() + 600_000;
-    while (!existsSync(started)) {
-      if (Date.now() > end) assert.fail("the worker's recipe never started");
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await recipeStarted(started);
     const pidFile = join(rig.master.root, "vartmp/.im", id, "run/1/1/step2.pid");
     const workerPid = readFileSync(pidFile, "utf8").split(" ")[0]!;
     assert.ok(existsSync(`/proc/${workerPid}`));
@@ -241,17 +233,7 @@ test(
     assert.equal(removed.status, 200, removed.body);
     assert.ok(!existsSync(`/proc/${workerPid}`), "the removed VM's playbook still runs on the master");
 
-    let final: { state: string; vm_states: Record<string, string> } | undefined;
-    while (Date.now() < end) {
-      const res = await server.request("GET", `/infrastructures/${id}/state`, { headers: H });
-      const s = (JSON.parse(res.body) as { state: { state: string; vm_states: Record<string, string> } })
-        .state;
-      if (s.state !== "running" && s.state !== "pending") {
-        final = s;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    const final = await settledState(server, id);
     const contmsg = (await server.request("GET", `/infrastructures/${id}/contmsg`, { headers: H })).body;
     assert.ok(final, contmsg);
     assert.deepEqual(final, { state: "configured", vm_states: { "0": "configured" } }, contmsg);
