@@ -27,7 +27,7 @@ import { CommandContextualizer } from "../runtime/contextualize/graph.js";
 import { generateServerKey } from "../runtime/contextualize/server-key.js";
 import { StackManager } from "../stacks/stack-manager.js";
 import { radlDocument, requireRig, startRig, type DocSpec, type Rig } from "../test/support/rig.js";
-import { childrenRss } from "./process-rss.js";
+import { peakMemorySampler } from "./process-rss.js";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -43,25 +43,6 @@ const RECIPE = `- tasks:
   - name: Say hello
     debug: msg="hello from {{inventory_hostname}}"
 `;
-
-function memorySampler(exclude: number) {
-  let ours = 0;
-  let engine = 0;
-  let busy = false;
-  const timer = setInterval(async () => {
-    if (busy) return;
-    busy = true;
-    ours = Math.max(ours, process.memoryUsage().rss);
-    engine = Math.max(engine, await childrenRss(exclude));
-    busy = false;
-  }, 200);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return { ours, engine };
-    },
-  };
-}
 
 const mb = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MB`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -133,7 +114,7 @@ async function ours(
     const lowered = lowerPlanDetailed(plan, drivers, { contextualizer: ctxt, auth });
     ctxt.writeBundle({ plan, vms: lowered.vms, nodes: lowered.graph.nodes });
     const holder = Number(readFileSync(join(rig.dir, "ready"), "utf8").trim());
-    const sampler = memorySampler(holder);
+    const sampler = peakMemorySampler(200, holder);
     // When each phase ran, from the engine's events: infrastructure nodes, then each stage.
     const spans = new Map<string, [number, number]>();
     const phaseOf = (urn: string): string | undefined => {

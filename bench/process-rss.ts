@@ -32,3 +32,26 @@ export async function childrenRss(exclude?: number): Promise<number> {
   }
   return total;
 }
+
+/**
+ * Samples, every `intervalMs`, the peak RSS of this process (`ours`) and of its children (`engine`,
+ * see childrenRss) until `stop()`.
+ */
+export function peakMemorySampler(intervalMs: number, exclude?: number) {
+  let ours = 0;
+  let engine = 0;
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    ours = Math.max(ours, process.memoryUsage().rss);
+    engine = Math.max(engine, await childrenRss(exclude));
+    busy = false;
+  }, intervalMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return { ours, engine };
+    },
+  };
+}

@@ -16,7 +16,7 @@ import * as command from "@pulumi/command";
 import { LocalWorkspace } from "@pulumi/pulumi/automation/index.js";
 import { engineEnv, pulumiCommand } from "../stacks/engine.js";
 import { StackManager } from "../stacks/stack-manager.js";
-import { childrenRss } from "./process-rss.js";
+import { peakMemorySampler } from "./process-rss.js";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,25 +36,6 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function memorySampler() {
-  let ours = 0;
-  let engine = 0;
-  let busy = false;
-  const timer = setInterval(async () => {
-    if (busy) return;
-    busy = true;
-    ours = Math.max(ours, process.memoryUsage().rss);
-    engine = Math.max(engine, await childrenRss());
-    busy = false;
-  }, 100);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return { ours, engine };
-    },
-  };
 }
 
 const mb = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MB`;
@@ -128,7 +109,7 @@ async function main(): Promise<void> {
           recover: false,
         });
         const names = Array.from({ length: n }, (_, i) => `bench-n${n}-c${c}-${i}`);
-        const sampler = memorySampler();
+        const sampler = peakMemorySampler(100);
         const create = await timed(() => Promise.all(names.map((s) => bounded.up(s, vmProgram(s)))));
         const destroy = await timed(() =>
           Promise.all(names.map((s) => bounded.destroy(s, { remove: true }))),
