@@ -63,6 +63,7 @@ export async function startServers(config: ImConfig, options: StartOptions = {})
       backendUrl: config.pulumiBackendUrl,
       passphrase: loadPulumiPassphrase(config),
       ...(parallelism ? { parallelism } : {}),
+      niceness: im.ENGINE_NICENESS as number,
     });
     // A server restarted on the same data directory is the same server: it takes back its own
     // unfinished jobs at once instead of waiting for its old lease to expire.

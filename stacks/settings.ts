@@ -22,6 +22,8 @@ export interface StackManagerConfig {
   pulumiHome?: string;
   /** Global limit of engine runs at once; default `ENGINE_PARALLELISM` or the number of CPUs (at least 2). */
   parallelism?: number;
+  /** `nice` increment of the engine's processes (0-19, 0 = same priority as the server); default `ENGINE_NICENESS` or 10. */
+  niceness?: number;
   /** Engine root (bin/pulumi...); default found in the engine cache. */
   engineRoot?: string;
   /** Engine cache; default `ENGINE_CACHE` or ~/.cache/radl-pulumi/pulumi-engine. */
@@ -36,6 +38,7 @@ export interface StackSettings {
   passphrase: { file: string } | { value: string };
   pulumiHome: string;
   parallelism: number;
+  niceness: number;
   workspacesDir: string;
   journalDir: string;
   recoveryDir: string;
@@ -71,12 +74,17 @@ export async function resolveStackSettings(
   if (parallelism !== undefined && (!Number.isInteger(parallelism) || parallelism < 1)) {
     throw new InvalidSettingError("ENGINE_PARALLELISM", `${String(parallelism)} is not a positive integer`);
   }
+  const niceness = config.niceness ?? (env.ENGINE_NICENESS ? Number(env.ENGINE_NICENESS) : 10);
+  if (!Number.isInteger(niceness) || niceness < 0 || niceness > 19) {
+    throw new InvalidSettingError("ENGINE_NICENESS", `${String(niceness)} is not an integer from 0 to 19`);
+  }
   return {
     dataDir,
     backendUrl,
     passphrase,
     pulumiHome: resolve(config.pulumiHome ?? join(dataDir, "pulumi-home")),
     parallelism: parallelism ?? Math.max(2, availableParallelism()),
+    niceness,
     workspacesDir: join(dataDir, "workspaces"),
     journalDir: join(dataDir, "operations"),
     recoveryDir: join(dataDir, "recovery"),

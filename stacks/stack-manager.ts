@@ -15,6 +15,7 @@ import {
 import type { ResourceGraph } from "../compiler/graph/types.js";
 import type { RegisterOptions } from "../runtime/register.js";
 import { graphProgram } from "./graph-program.js";
+import { lowPriorityEngine } from "./engine-priority.js";
 import { pendingOperations, readFileBackendLocks, type PendingOperation } from "./backend-locks.js";
 import { classifyEngineError } from "./classify-error.js";
 import {
@@ -165,8 +166,8 @@ export class StackManager {
   static async open(options: StackManagerOptions = {}): Promise<StackManager> {
     const settings = await resolveStackSettings(options);
     const engine = await locateEngine({ root: settings.engineRoot, cacheDir: settings.engineCacheDir });
-    const command = await pulumiCommand(engine);
     await prepareDataDir(settings);
+    const command = await pulumiCommand(await lowPriorityEngine(engine, settings.niceness, settings.dataDir));
     await ensureCommandPlugin(engine, settings.pulumiHome);
     let passphrase = settings.passphrase;
     // an inherited PULUMI_CONFIG_PASSPHRASE would win over a passphrase file in the CLI

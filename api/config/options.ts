@@ -14,8 +14,9 @@ export interface OptionSpec {
   readonly description: string;
   /** Other spellings accepted for the same option (historical or documented aliases). */
   readonly aliases?: readonly string[];
-  /** Lower bound for `int` options. */
+  /** Bounds for `int` options. */
   readonly min?: number;
+  readonly max?: number;
   /** Allowed values (compared case-insensitively for strings). */
   readonly oneOf?: readonly (string | number)[];
 }
@@ -539,6 +540,15 @@ export const IM_OPTIONS = [
     min: 1,
     description:
       "radl-pulumi: engine operations running at once across all stacks of this server; also how many async creates are planned and launched at once (the others wait, queued).",
+  },
+  {
+    name: "ENGINE_NICENESS",
+    type: "int",
+    default: 10,
+    min: 0,
+    max: 19,
+    description:
+      "radl-pulumi: `nice` increment of the engine's processes (the Pulumi CLI and its provider plugins), so deployments yield the CPU to API requests; 0 runs them at the server's priority.",
   },
 ] as const satisfies readonly OptionSpec[];
 

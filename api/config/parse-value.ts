@@ -22,6 +22,7 @@ export function parseOptionValue(spec: OptionSpec, raw: string, source: string):
       const n = Number(v);
       if (!Number.isSafeInteger(n)) return fail("is out of range");
       if (spec.min !== undefined && n < spec.min) return fail(`is below the minimum ${spec.min}`);
+      if (spec.max !== undefined && n > spec.max) return fail(`is above the maximum ${spec.max}`);
       if (spec.oneOf && !spec.oneOf.includes(n)) return fail(`is not one of ${spec.oneOf.join(", ")}`);
       return n;
     }

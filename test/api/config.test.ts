@@ -190,6 +190,7 @@ describe("bad values stop start-up naming option and file", () => {
     ["BOOT_MODE", "3", "not one of 0, 1, 2"],
     ["MAX_VM_FAILS", "0", "below the minimum 1"],
     ["ENGINE_PARALLELISM", "0", "below the minimum 1"],
+    ["ENGINE_NICENESS", "20", "above the maximum 19"],
     ["ADMIN_USER", "{not json", "not valid JSON"],
     ["ADMIN_USER", '"text"', "JSON object or an array"],
     ["ADMIN_USER", '[{"username": 1}]', '"username" and "password"'],
