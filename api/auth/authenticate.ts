@@ -44,6 +44,11 @@ export interface AuthenticatorOptions {
  */
 export class Authenticator {
   private readonly oidc: OidcValidator;
+  /**
+   * Password identities by the (frozen, shared) item they came from: a memoised header yields the
+   * same item on every call, and the same Identity lets the ownership check reuse its owner key.
+   */
+  private readonly passwordIdentities = new WeakMap<AuthItem, Identity>();
 
   constructor(private readonly options: AuthenticatorOptions) {
     this.oidc = new OidcValidator(options.settings);
@@ -92,9 +97,14 @@ export class Authenticator {
         throw invalidUser("Invalid username used for the InfrastructureManager.");
       }
       const password = item.password ?? "";
+      // USER_DB is read on every call: an edit of the file takes effect at once
       if (s.USER_DB && !userDbAccepts(s.USER_DB, item.username, password)) throw invalidUser();
-      const identity = { username: item.username, password };
-      return { ...identity, admin: this.isAdmin(identity) };
+      const known = this.passwordIdentities.get(raw);
+      if (known) return known;
+      const base = { username: item.username, password };
+      const identity: Identity = Object.freeze({ ...base, admin: this.isAdmin(base) });
+      if (Object.isFrozen(raw)) this.passwordIdentities.set(raw, identity);
+      return identity;
     }
     throw invalidUser("No username nor token for the InfrastructureManager.");
   }

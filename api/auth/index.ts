@@ -5,3 +5,4 @@ export * from "./vault.js";
 export * from "./user-db.js";
 export * from "./authenticate.js";
 export * from "./ownership.js";
+export * from "./authorization-memo.js";

@@ -10,6 +10,7 @@ import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from "jose";
 import type { AuthItem } from "../../compiler/auth/index.js";
 import {
   assertAccess,
+  AuthorizationMemo,
   Authenticator,
   canAccess,
   decodeRestAuthorization,
@@ -229,6 +230,53 @@ describe("IM credentials (username/password, USER_DB, admins)", () => {
     await expectApiError(login("new"), 401, "Invalid InfrastructureManager credentials");
     rmSync(db);
     await expectApiError(login("new"), 401, "Invalid InfrastructureManager credentials");
+  });
+
+  it("reuses a memoised header's frozen items and identities, and still reads USER_DB on every call", async () => {
+    const db = join(scratch, "users-memo.json");
+    writeFileSync(db, JSON.stringify({ users: [{ username: "u", password: "p" }] }));
+    const restricted = new Authenticator({
+      settings: settings({ USER_DB: db }),
+      adminUsers: [],
+      oidcAdminGroups: [],
+    });
+    const memo = new AuthorizationMemo(noVault);
+    const header = "id = im; type = InfrastructureManager; username = u; password = p\\nid = d; type = Dummy";
+    const items = memo.decode(header);
+    assert.equal(memo.decode(header), items, "the same header decodes to the same items");
+    assert.ok(Object.isFrozen(items) && items.every((i) => Object.isFrozen(i)));
+    assert.throws(() => {
+      (items[0] as AuthItem).password = "changed";
+    }, TypeError);
+    const first = await restricted.authenticate(items);
+    const second = await restricted.authenticate(memo.decode(header));
+    assert.equal(second.identities[0], first.identities[0], "one identity object per memoised item");
+    assert.deepEqual(second.credentials, [{ id: "d", type: "Dummy" }]);
+    writeFileSync(db, JSON.stringify({ users: [{ username: "u", password: "other" }] }));
+    await expectApiError(
+      restricted.authenticate(memo.decode(header)),
+      401,
+      "Invalid InfrastructureManager credentials",
+    );
+  });
+
+  it("does not keep headers that fail to decode, and keeps at most its capacity", async () => {
+    const memo = new AuthorizationMemo(noVault, 2);
+    for (let i = 0; i < 2; i++) {
+      await expectApiError(
+        () => memo.decode("id = 1bad; type = Dummy"),
+        401,
+        "No authentication data provided",
+      );
+    }
+    await expectApiError(() => memo.decode(undefined), 401, "No authentication data provided");
+    const line = (n: number) => `type = InfrastructureManager; username = u${n}; password = p`;
+    const first = memo.decode(line(1));
+    memo.decode(line(2));
+    assert.equal(memo.decode(line(1)), first);
+    memo.decode(line(3));
+    assert.notEqual(memo.decode(line(1)), first, "the oldest header was dropped for the third");
+    assert.deepEqual(memo.decode(line(1)), first);
   });
 
   it("requires a token when FORCE_OIDC_AUTH is set", async () => {
