@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { encodeRadlJson } from "../../compiler/json/encode.js";
 import type { RadlDocument } from "../../compiler/ir.js";
 import { printRadl } from "../../compiler/print.js";
-import { decodeRestAuthorization, type AuthContext, type VaultSettings } from "../auth/index.js";
+import { AuthorizationMemo, type AuthContext, type VaultSettings } from "../auth/index.js";
 import { ApiError } from "../errors.js";
 import { FeatureEntries } from "../operations/feature-entries.js";
 import type { ImService, OperationMode, RadlBody } from "../operations/service.js";
@@ -103,40 +103,44 @@ function isRadlDocument(v: unknown): v is RadlDocument {
 }
 
 /**
- * Printed and encoded forms of the documents operations return, by document: GetVMInfo returns
- * the same (never mutated) document until the record changes, so it is printed once.
+ * Response bodies of the documents operations return, by document and form (`text` or the JSON
+ * wrapper field): GetVMInfo returns the same (never mutated) document until the record changes,
+ * so it is printed and encoded once.
  */
-const renderedDocuments = new WeakMap<RadlDocument, { text?: string; json?: unknown }>();
+const renderedDocuments = new WeakMap<RadlDocument, Map<string, Buffer>>();
 
-function renderedDocument(doc: RadlDocument): { text?: string; json?: unknown } {
+function renderedDocument(doc: RadlDocument, form: string, make: () => string): Buffer {
   let forms = renderedDocuments.get(doc);
-  if (!forms) renderedDocuments.set(doc, (forms = {}));
-  return forms;
+  if (!forms) renderedDocuments.set(doc, (forms = new Map()));
+  let body = forms.get(form);
+  if (!body) forms.set(form, (body = Buffer.from(make())));
+  return body;
 }
 
-function render(value: Value, rep: "json" | "default", p: Produces): { contentType: string; body: string } {
+function render(value: Value, rep: "json" | "default", p: Produces): { contentType: string; body: Buffer } {
   if (rep === "json") {
-    let json: unknown;
     if (isRadlDocument(value)) {
-      const forms = renderedDocument(value);
-      forms.json ??= encodeRadlJson(value);
-      json = p.field ? { [p.field]: forms.json } : forms.json;
-    } else if (value instanceof FeatureEntries)
-      json = p.field ? { [p.field]: value.toSimple() } : value.toSimple();
+      const body = renderedDocument(value, `json:${p.field ?? ""}`, () => {
+        const json = encodeRadlJson(value);
+        return JSON.stringify(p.field ? { [p.field]: json } : json);
+      });
+      return { contentType: "application/json", body };
+    }
+    let json: unknown;
+    if (value instanceof FeatureEntries) json = p.field ? { [p.field]: value.toSimple() } : value.toSimple();
     else if (p.field && p.item && Array.isArray(value))
       json = { [p.field]: value.map((e) => ({ [p.item!]: e })) };
     else if (p.field) json = { [p.field]: value };
     else json = value;
-    return { contentType: "application/json", body: JSON.stringify(json) };
+    return { contentType: "application/json", body: Buffer.from(JSON.stringify(json)) };
   }
   let body: string;
   if (Array.isArray(value)) body = value.join("\n");
   else if (isRadlDocument(value)) {
-    const forms = renderedDocument(value);
-    body = forms.text ??= printRadl(value);
+    return { contentType: p.defaultType, body: renderedDocument(value, "text", () => printRadl(value)) };
   } else if (value instanceof FeatureEntries) body = value.toText();
   else body = value === null || value === undefined ? "" : String(value);
-  return { contentType: p.defaultType, body };
+  return { contentType: p.defaultType, body: Buffer.from(body) };
 }
 
 /** Content-Type of a description body (§1.2). */
@@ -848,6 +852,7 @@ export function buildRestApp(options: RestAppOptions): FastifyInstance {
     });
   };
 
+  const authorizations = new AuthorizationMemo(settings);
   const slots = new Slots(Math.max(1, settings.REST_MAX_BLOCKING_CALLS ?? 32));
   const timeoutMs = (settings.REST_BLOCKING_CALL_TIMEOUT ?? 0) * 1000;
   const guarded = async (run: () => Promise<Answer>): Promise<Answer> => {
@@ -869,7 +874,7 @@ export function buildRestApp(options: RestAppOptions): FastifyInstance {
     try {
       let ctx: AuthContext | undefined;
       if (route.auth) {
-        const items = decodeRestAuthorization(header(req, "authorization"), settings);
+        const items = authorizations.decode(header(req, "authorization"));
         const mode = route.gate?.(req.query as Record<string, unknown>);
         if (mode !== undefined) service.requireMode(mode);
         ctx = await service.authenticate(items);
@@ -892,7 +897,7 @@ export function buildRestApp(options: RestAppOptions): FastifyInstance {
       const produces = answer.produces ?? route.produces ?? { defaultType: "text/plain" };
       const finalRep = answer.produces ? negotiate(header(req, "accept"), produces.defaultType) : rep;
       const { contentType, body } = render(answer.value ?? null, finalRep, produces);
-      return reply.code(200).header("content-type", contentType).send(Buffer.from(body));
+      return reply.code(200).header("content-type", contentType).send(body);
     } catch (err) {
       const disabled = err instanceof ApiError && err.imClass === "DisabledFunction";
       const status = disabled && route.disabledStatus ? route.disabledStatus : statusOf(err);
