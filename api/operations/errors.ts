@@ -70,6 +70,16 @@ export class OperationFailedError extends ImError {
   }
 }
 
+/**
+ * The server stopped while the operation's VMs were being launched: its job stays unfinished in
+ * DATA_DB and the next start carries it on (503, as for any request a stopping server cannot finish).
+ */
+export class ServerStoppingError extends ImError {
+  constructor() {
+    super("E-IM-STOPPING", "Other", 503, "The server is stopping: the launch goes on when it starts again");
+  }
+}
+
 /** A property that a VM (or an infrastructure) does not have: 404 without a route prefix. */
 export class IncorrectPropertyError extends ImError {
   constructor(message: string) {

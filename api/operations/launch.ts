@@ -12,6 +12,7 @@ import type { GraphNode, ResourceGraph, VmStackOutput } from "../../compiler/gra
 import { GraphCycleError } from "../../compiler/graph/errors.js";
 import { nodeDependencies, validateGraph } from "../../compiler/graph/validate.js";
 import { removeVms, type DeploymentPlan } from "../../compiler/plan/index.js";
+import { OperationCancelledError } from "../../stacks/errors.js";
 import type { StackManager } from "../../stacks/stack-manager.js";
 
 export interface LaunchLimits {
@@ -33,6 +34,8 @@ export interface LaunchRequest {
   lower(plan: DeploymentPlan): ResourceGraph;
   limits: LaunchLimits;
   message?: string;
+  /** Aborting cancels the engine run (OperationCancelledError) and any retry. */
+  signal?: AbortSignal;
 }
 
 export interface LaunchResult {
@@ -68,6 +71,7 @@ export async function launchVms(request: LaunchRequest): Promise<LaunchResult> {
       const outcome = await stacks.upGraph(plan.infId, graph, {
         onEvent,
         ...(request.message ? { message: request.message } : {}),
+        ...(request.signal ? { signal: request.signal } : {}),
       });
       return {
         plan,
@@ -75,6 +79,8 @@ export async function launchVms(request: LaunchRequest): Promise<LaunchResult> {
         failed: failedText(attempts, active),
       };
     } catch (err) {
+      // cancelled: no attempt failed, and none is retried
+      if (err instanceof OperationCancelledError || request.signal?.aborted) throw err;
       // A failure no VM can be blamed for (a shared resource, the contextualization, the backend)
       // is not retried: the caller fails every VM of the operation not launched yet with it.
       const blamed = blame(graph.nodes, failures, active);

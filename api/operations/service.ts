@@ -60,6 +60,7 @@ import {
   IncorrectVmError,
   InvalidPropertyError,
   OperationFailedError,
+  ServerStoppingError,
   UnauthorizedUserError,
 } from "./errors.js";
 import { fromJson, logLine, nowSeconds, toJson, type InfData, type StoredVm } from "./record.js";
@@ -161,6 +162,8 @@ export class ImService {
   private readonly readCache = new Map<string, CachedRecord>();
   private readonly background = new Set<Promise<unknown>>();
   private leaseTimer: NodeJS.Timeout | undefined;
+  /** Set by `close`: launches stop where they are and their jobs wait for the next start. */
+  private readonly stopping = new AbortController();
   private readonly createSlots: Semaphore;
 
   constructor(options: ImServiceOptions) {
@@ -219,11 +222,13 @@ export class ImService {
   }
 
   /**
-   * Stops watching contextualization runs (they go on on the masters and resume at the next start),
-   * waits for the other background jobs, then gives up the lease.
+   * Stops without losing a job: contextualization runs are left to the masters, launches are
+   * cancelled where they are, and queued async creates are planned but not launched; their jobs
+   * stay unfinished in DATA_DB and the next start carries them on. Then gives up the lease.
    */
   async close(): Promise<void> {
     if (this.leaseTimer) clearInterval(this.leaseTimer);
+    this.stopping.abort();
     await this.ctxt?.detach();
     await Promise.allSettled([...this.background]);
     await this.store.releaseLease(serverLeaseName(this.serverId), this.serverId).catch(() => undefined);
@@ -433,11 +438,13 @@ export class ImService {
     // runs more deployments at once than the engine does anyway.
     this.track(
       new Promise((r) => setImmediate(r)).then(async () => {
-        const release = await this.createSlots.acquire();
+        // a server that stops plans the creates still waiting (their credentials are not stored)
+        // and leaves the launches to its next start
+        const release = await this.createSlots.acquire(this.stopping.signal).catch(() => undefined);
         try {
           await this.runCreate(job, document, auth);
         } finally {
-          release();
+          release?.();
         }
       }),
     );
@@ -1216,6 +1223,8 @@ export class ImService {
     context: boolean,
     auth: AuthItem[],
   ): Promise<string | null> {
+    // the job stays queued for the next start
+    if (this.stopping.signal.aborted) throw new ServerStoppingError();
     await this.jobState(job, "running");
     let failure: string | null = null;
     try {
@@ -1226,6 +1235,7 @@ export class ImService {
         lower: (p) => this.lower(p, auth),
         limits: this.launchLimits,
         message: "launch",
+        signal: this.stopping.signal,
       });
       const outputs = launched.outputs;
       // §4.7: VMs that used up their MAX_VM_FAILS attempts stay, failed, unless all of them failed
@@ -1266,6 +1276,8 @@ export class ImService {
         d.adding = false;
       });
     } catch (err) {
+      // cut by the stop: the job stays running, and the next start runs it again
+      if (this.stopping.signal.aborted) throw new ServerStoppingError();
       failure = messageOf(err);
       await this.write(plan.infId, (d) => {
         for (const vm of d.vm_list) {
@@ -1278,6 +1290,9 @@ export class ImService {
         d.cont_out += logLine(`Error launching the VMs: ${failure}`);
       }).catch(() => undefined);
     }
+    // launched as the server stops: the next start runs the (now empty) update again and then
+    // starts the contextualization, which a stopping server would only leave behind
+    if (failure === null && this.stopping.signal.aborted) throw new ServerStoppingError();
     if (failure === null && context) await this.contextualizeNow(plan.infId, null, auth);
     await this.jobState(job, failure === null ? "succeeded" : "failed", failure);
     return failure;

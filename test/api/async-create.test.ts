@@ -3,13 +3,17 @@
  * answers parse, check and cloud errors as the sync create does, and otherwise returns the id at
  * once; planning runs in a persisted `create` job, whose failure ends the infrastructure `failed`
  * with the cause in its contmsg; a create job a stopped server left before planning is failed on
- * restart (the cloud credentials it needs are not stored).
+ * restart (the cloud credentials it needs are not stored); a server stopped during a burst plans the
+ * queued creates, cuts the running launch and leaves them all to its next start.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { parseAuthHeader } from "../../compiler/auth/index.js";
 import type { JsonValue, PlannedVm } from "../../compiler/plan/types.js";
 import { ownersOf } from "../../api/auth/index.js";
+import { loadConfig } from "../../api/config/index.js";
+import { openConfiguredStore } from "../../api/store/index.js";
 import { toJson, type InfData } from "../../api/operations/record.js";
 import { DummyDriver } from "../../providers/dummy/index.js";
 import { driverRegistry } from "../../providers/registry.js";
@@ -159,4 +163,74 @@ test("a create job left unplanned by a stopped server ends failed on restart, sa
   const [job] = await server.servers.store.listJobs({ infId: id });
   assert.equal(job!.state, "failed");
   assert.match(job!.error ?? "", /cloud credentials are not stored/);
+});
+
+test("a server stopped during a burst of async creates leaves the queued launches to its next start", async () => {
+  const ONE_VM =
+    "network pub (outbound = 'yes')\nsystem web (net_interface.0.connection = 'pub')\ndeploy web 1";
+  let burst = await startTestServer({ drivers: drivers(), cfg: { ENGINE_PARALLELISM: 1 } });
+  const dataDir = burst.dataDir;
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await burst.request("POST", "/infrastructures?async=yes", { headers: H, body: ONE_VM });
+      assert.equal(res.status, 200, res.body);
+      ids.push(String(res.headers.infid));
+    }
+    // stop while the first launch is in the engine and the others wait for its slot
+    const store = burst.servers.store;
+    for (let i = 0; i < 600; i++) {
+      const jobs = await store.listJobs({ states: ["running"] });
+      if (jobs.some((j) => j.kind === "launch")) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await burst.stop({ keepData: true });
+
+    const config = loadConfig({
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        IM_CONFIG_FILE: join(dataDir, "im.cfg"),
+        IM_PATH: dataDir,
+      },
+      systemFile: join(dataDir, "no-system.cfg"),
+    });
+    const stopped = await openConfiguredStore(config);
+    try {
+      const launches = (await stopped.listJobs()).filter((j) => j.kind === "launch");
+      assert.equal(launches.length, 5, "every create was planned, with its launch job recorded");
+      const unfinished = launches.filter((j) => j.state === "queued" || j.state === "running");
+      assert.ok(
+        unfinished.length >= 4,
+        `the stop waited for launches: ${JSON.stringify(launches.map((j) => j.state))}`,
+      );
+      assert.ok(!launches.some((j) => j.state === "failed"), "a launch cut by the stop is not failed");
+      for (const id of ids) {
+        const record = await stopped.getInfrastructure(id);
+        assert.equal((record!.data as unknown as InfData).vm_list.length, 1, "the plan's VM is stored");
+        assert.equal(typeof record!.secrets.plan, "string", "the plan is stored");
+      }
+    } finally {
+      await stopped.close();
+    }
+
+    burst = await startTestServer({ dataDir, drivers: drivers(), cfg: { ENGINE_PARALLELISM: 1 } });
+    await burst.servers.service.idle();
+    for (const id of ids) {
+      const res = await burst.request("GET", `/infrastructures/${id}/state`, { headers: H });
+      assert.deepEqual(
+        JSON.parse(res.body).state,
+        { state: "configured", vm_states: { "0": "configured" } },
+        id,
+      );
+    }
+    const jobs = (await burst.servers.store.listJobs()).filter((j) => j.kind !== "ctxt");
+    assert.deepEqual(
+      jobs.filter((j) => j.state !== "succeeded").map((j) => [j.kind, j.state, j.error]),
+      [],
+      "every create and launch job ended succeeded",
+    );
+  } finally {
+    await burst.stop();
+  }
 });
