@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import type { AuthItem } from "../../compiler/auth/types.js";
 import { cloudsFromAuth } from "../../compiler/auth/cloud.js";
 import { check } from "../../compiler/check.js";
@@ -163,7 +164,9 @@ export class ImService {
   private readonly background = new Set<Promise<unknown>>();
   private leaseTimer: NodeJS.Timeout | undefined;
   /** Set by `close`: launches stop where they are and their jobs wait for the next start. */
-  private readonly stopping = new AbortController();
+  private readonly stopping = stoppingController();
+  /** When the last async create was accepted (performance.now()). */
+  private lastAsyncCreate = -Infinity;
   private readonly createSlots: Semaphore;
 
   constructor(options: ImServiceOptions) {
@@ -436,8 +439,9 @@ export class ImService {
     // After this response is written, and a few at a time: a burst of creates neither delays the
     // requests that follow (the engine runs, plans and keys of all of them at once would) nor
     // runs more deployments at once than the engine does anyway.
+    this.lastAsyncCreate = performance.now();
     this.track(
-      new Promise((r) => setImmediate(r)).then(async () => {
+      this.afterCreateBurst().then(async () => {
         // a server that stops plans the creates still waiting (their credentials are not stored)
         // and leaves the launches to its next start
         const release = await this.createSlots.acquire(this.stopping.signal).catch(() => undefined);
@@ -449,6 +453,24 @@ export class ImService {
       }),
     );
     return id;
+  }
+
+  /**
+   * Resolves once no async create has been accepted for CREATE_BURST_QUIET_MS, or at the latest
+   * CREATE_BURST_MAX_DEFER_MS from now. Planning and starting an engine run (a CLI spawned several
+   * times, the program run in this process) hold the event loop for tens of milliseconds at a
+   * time; started in the middle of a burst, they delay the answers to the creates that follow.
+   * A deployment that takes seconds to minutes loses nothing by starting a moment later.
+   */
+  private async afterCreateBurst(): Promise<void> {
+    const start = performance.now();
+    for (;;) {
+      const now = performance.now();
+      const quiet = now - this.lastAsyncCreate;
+      const left = CREATE_BURST_MAX_DEFER_MS - (now - start);
+      if (quiet >= CREATE_BURST_QUIET_MS || left <= 0 || this.stopping.signal.aborted) return;
+      await new Promise((r) => setTimeout(r, Math.min(CREATE_BURST_QUIET_MS - quiet, left)));
+    }
   }
 
   /**
@@ -1480,6 +1502,16 @@ export class ImService {
     this.background.add(p);
     void p.finally(() => this.background.delete(p));
   }
+}
+
+const CREATE_BURST_QUIET_MS = 100;
+const CREATE_BURST_MAX_DEFER_MS = 2_000;
+
+/** Every queued create and engine run listens to it: more than the default 10 listeners is normal. */
+function stoppingController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
 
 function newStoredVm(plan: DeploymentPlan, id: number, now: number): StoredVm {
