@@ -3,7 +3,7 @@
  * process holding N infrastructures, and loads it from this process over loopback HTTP:
  *  1. p50/p99 latency and requests per second of list, get state, get VM info and get contmsg at
  *     1, 16 and 64 concurrent clients (keep-alive connections, a fixed duration per cell);
- *  2. the rate and p50/p99 of accepted async creates (16 clients).
+ *  2. the rate and p50/p99 of accepted async creates (16 clients, after 32 unmeasured ones).
  * Then the same against the reference IM (PyPI package `IM`, in the git-ignored virtualenv
  * `.venv/im`, created if missing), started with its Dummy connector and a temporary im.cfg on
  * another port, and prints the ratios against the targets: reads ≥ 5× the reference's requests/s
@@ -14,7 +14,7 @@
  * `up`s would take hours. The reference gets N real synchronous creates over REST.
  *
  * Run: node --import tsx bench/api.ts [--infs 1000] [--duration 5] [--concurrency 1,16,64]
- *                                      [--creates 100] [--reference yes|no] [--im-version 1.19.1]
+ *                                      [--creates 200] [--reference yes|no] [--im-version 1.19.1]
  *                                      [--ops list,state,vminfo,contmsg] [--cpu-prof DIR]
  * `--creates 0` skips the create phase; `--cpu-prof DIR` writes a V8 CPU profile of our server
  * under load (after seeding; the server is stopped with SIGTERM so that it is written) into DIR.
@@ -217,14 +217,12 @@ async function measure(name: string, base: string, ids: string[]): Promise<Resul
       console.log(`${name.padEnd(9)} ${op.padEnd(8)} c=${String(c).padEnd(3)} ${fmt(cell)}`);
     }
   }
-  const creates = Number(arg("creates", "100"));
+  const creates = Number(arg("creates", "200"));
   if (creates <= 0) return { reads };
-  const create = await load(
-    base,
-    16,
-    () => ({ method: "POST", path: "/infrastructures?async=yes", body: RADL }),
-    { total: creates },
-  );
+  const createRequest = () => ({ method: "POST", path: "/infrastructures?async=yes", body: RADL });
+  // warm-up, as for each read cell: connections open and the create path compiled
+  await load(base, 16, createRequest, { total: 32 });
+  const create = await load(base, 16, createRequest, { total: creates });
   console.log(`${name.padEnd(9)} create   c=16  ${fmt(create)}`);
   return { reads, create };
 }
